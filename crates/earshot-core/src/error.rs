@@ -1,0 +1,71 @@
+//! The crate's one public error, and the small code the UI branches on.
+
+use serde::Serialize;
+
+/// What went wrong, in words a listener can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("“{input}” is not a web address. Paste the feed's address, like https://example.com/feed.xml")]
+    InvalidUrl { input: String },
+    #[error("Could not reach {url}: {detail}")]
+    Unreachable { url: String, detail: String },
+    #[error("{url} answered “{status} {reason}”")]
+    HttpStatus {
+        url: String,
+        status: u16,
+        reason: String,
+    },
+    #[error("{url} is not a podcast feed ({detail})")]
+    NotAFeed { url: String, detail: String },
+    #[error("{url} is larger than the {limit_mb} MB limit")]
+    TooLarge { url: String, limit_mb: u64 },
+    #[error("{what} was not found in the library")]
+    NotFound { what: String },
+    #[error(
+        "This library was written by a newer version of Earshot (schema {found}); this version knows up to {known}. Update Earshot to open it"
+    )]
+    NewerDatabase { found: i64, known: i64 },
+    #[error("Library database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("Library migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("File error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// A small, stable classification of [`Error`] that crosses to the UI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    InvalidUrl,
+    Network,
+    HttpStatus,
+    NotAFeed,
+    TooLarge,
+    NotFound,
+    NewerDatabase,
+    Database,
+    Io,
+}
+
+impl Error {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Error::InvalidUrl { .. } => ErrorCode::InvalidUrl,
+            Error::Unreachable { .. } => ErrorCode::Network,
+            Error::HttpStatus { .. } => ErrorCode::HttpStatus,
+            Error::NotAFeed { .. } => ErrorCode::NotAFeed,
+            Error::TooLarge { .. } => ErrorCode::TooLarge,
+            Error::NotFound { .. } => ErrorCode::NotFound,
+            Error::NewerDatabase { .. } => ErrorCode::NewerDatabase,
+            Error::Database(_) | Error::Migrate(_) => ErrorCode::Database,
+            Error::Io(_) => ErrorCode::Io,
+        }
+    }
+
+    pub(crate) fn not_found(what: impl Into<String>) -> Self {
+        Error::NotFound { what: what.into() }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

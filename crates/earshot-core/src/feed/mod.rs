@@ -1,0 +1,10 @@
+//! Feeds: turning what a listener typed into a feed address, fetching it over HTTP, and parsing it
+//! into shows and episodes with sanitized notes.
+
+mod fetch;
+mod notes;
+mod parse;
+
+pub use fetch::{FeedClient, Fetched, normalize_feed_url};
+pub use notes::sanitize_notes;
+pub use parse::{ParsedEpisode, ParsedFeed, parse_feed};

@@ -1,0 +1,101 @@
+//! Show notes are untrusted HTML from the publisher. Everything that reaches the UI passes through
+//! [`sanitize_notes`]: an allow-list of harmless tags, http(s)/mailto links only, no scripts,
+//! event handlers, styles, frames or forms.
+
+use std::collections::HashSet;
+
+use url::Url;
+
+/// Returns HTML that is safe to insert into the page. Plain text (no tags) keeps its line breaks.
+/// Relative links resolve against `base` (the feed's address).
+pub fn sanitize_notes(raw: &str, base: Option<&Url>) -> String {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return String::new();
+    }
+    if !looks_like_html(raw) {
+        return plain_text_to_html(raw);
+    }
+    let mut builder = ammonia::Builder::default();
+    builder
+        .url_schemes(HashSet::from(["http", "https", "mailto"]))
+        .link_rel(Some("noopener noreferrer nofollow"))
+        .rm_tags(["img"]);
+    if let Some(base) = base {
+        builder.url_relative(ammonia::UrlRelative::RewriteWithBase(base.clone()));
+    } else {
+        builder.url_relative(ammonia::UrlRelative::Deny);
+    }
+    builder.clean(raw).to_string().trim().to_string()
+}
+
+fn looks_like_html(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.windows(2).any(|w| {
+        w[0] == b'<' && (w[1].is_ascii_alphabetic() || w[1] == b'/' || w[1] == b'!')
+    }) || text.contains("&amp;")
+        || text.contains("&lt;")
+        || text.contains("&#")
+}
+
+fn plain_text_to_html(text: &str) -> String {
+    escape_html(text)
+        .split("\n\n")
+        .map(|para| format!("<p>{}</p>", para.trim().replace('\n', "<br>")))
+        .collect::<Vec<_>>()
+        .join("")
+}
+
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scripts_handlers_and_javascript_urls_are_removed() {
+        let dirty = r#"<p onclick="steal()">Hi <script>alert(1)</script><a href="javascript:alert(1)">x</a>
+            <iframe src="https://evil.example"></iframe><form action="/x"><input></form>
+            <style>body{display:none}</style><a href="https://ok.example/">ok</a></p>"#;
+        let clean = sanitize_notes(dirty, None);
+        for banned in ["script", "onclick", "javascript:", "iframe", "form", "input", "style"] {
+            assert!(!clean.contains(banned), "{banned} survived in {clean}");
+        }
+        assert!(clean.contains(r#"href="https://ok.example/""#), "{clean}");
+        assert!(clean.contains("noopener"), "{clean}");
+    }
+
+    #[test]
+    fn remote_images_are_not_loaded() {
+        let clean = sanitize_notes(r#"<p>a<img src="https://tracker.example/p.gif">b</p>"#, None);
+        assert_eq!(clean, "<p>ab</p>");
+    }
+
+    #[test]
+    fn relative_links_resolve_against_the_feed() {
+        let base = Url::parse("https://show.example/feed.xml").unwrap();
+        let clean = sanitize_notes(r#"<a href="/ep/1">one</a>"#, Some(&base));
+        assert!(clean.contains("https://show.example/ep/1"), "{clean}");
+    }
+
+    #[test]
+    fn plain_text_keeps_breaks_and_is_escaped() {
+        assert_eq!(
+            sanitize_notes("Line one\nline two\n\nNext > para", None),
+            "<p>Line one<br>line two</p><p>Next &gt; para</p>"
+        );
+    }
+}

@@ -1,0 +1,254 @@
+//! Parsing a feed body into a show and its episodes (feed-rs underneath), with everything a
+//! podcast app needs normalised: sanitized notes, an audio enclosure, a duration in seconds.
+
+use url::Url;
+
+use super::notes::sanitize_notes;
+use crate::model::UnixTime;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParsedFeed {
+    pub title: String,
+    pub author: Option<String>,
+    pub description_html: String,
+    pub link: Option<String>,
+    pub artwork_url: Option<String>,
+    pub categories: Vec<String>,
+    pub episodes: Vec<ParsedEpisode>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParsedEpisode {
+    pub guid: String,
+    pub title: String,
+    pub published_at: Option<UnixTime>,
+    pub duration_secs: Option<f64>,
+    pub enclosure_url: Option<String>,
+    pub enclosure_type: Option<String>,
+    pub enclosure_length: Option<i64>,
+    pub notes_html: String,
+    pub link: Option<String>,
+}
+
+/// Parses `body`, fetched from `feed_url`. The error is a short reason for a listener.
+pub fn parse_feed(body: &[u8], feed_url: &Url) -> Result<ParsedFeed, String> {
+    let parser = feed_rs::parser::Builder::new()
+        .base_uri(Some(feed_url.as_str()))
+        .sanitize_content(false)
+        .build();
+    let feed = parser.parse(body).map_err(|e| describe_parse_error(body, &e))?;
+
+    let title = feed
+        .title
+        .as_ref()
+        .map(|t| t.content.trim().to_string())
+        .filter(|t| !t.is_empty());
+    if title.is_none() && feed.entries.is_empty() {
+        return Err("it has no title and no episodes".to_string());
+    }
+    let link = feed.links.first().map(|l| l.href.clone());
+    let description = feed
+        .description
+        .as_ref()
+        .map(|t| t.content.as_str())
+        .unwrap_or_default();
+    let artwork_url = feed
+        .logo
+        .as_ref()
+        .or(feed.icon.as_ref())
+        .map(|i| i.uri.trim().to_string())
+        .filter(|u| !u.is_empty())
+        .and_then(|u| feed_url.join(&u).ok())
+        .map(String::from);
+    let mut categories: Vec<String> = Vec::new();
+    for category in &feed.categories {
+        let name = category.label.as_deref().unwrap_or(&category.term).trim();
+        if !name.is_empty() && !categories.iter().any(|c| c == name) {
+            categories.push(name.to_string());
+        }
+    }
+
+    let episodes = feed
+        .entries
+        .iter()
+        .map(|entry| parse_entry(entry, feed_url))
+        .collect();
+
+    Ok(ParsedFeed {
+        title: title.unwrap_or_else(|| feed_url.host_str().unwrap_or("Untitled show").to_string()),
+        author: feed
+            .authors
+            .first()
+            .map(|p| p.name.trim().to_string())
+            .filter(|n| !n.is_empty()),
+        description_html: sanitize_notes(description, Some(feed_url)),
+        link,
+        artwork_url,
+        categories,
+        episodes,
+    })
+}
+
+fn parse_entry(entry: &feed_rs::model::Entry, feed_url: &Url) -> ParsedEpisode {
+    let enclosure = entry
+        .media
+        .iter()
+        .flat_map(|m| m.content.iter())
+        .filter(|c| c.url.is_some())
+        .max_by_key(|c| {
+            c.content_type
+                .as_ref()
+                .map(|t| t.ty().as_str() == "audio")
+                .unwrap_or(false)
+        });
+    let duration = entry
+        .media
+        .iter()
+        .find_map(|m| m.duration)
+        .or_else(|| enclosure.and_then(|c| c.duration))
+        .map(|d| d.as_secs_f64())
+        .filter(|d| *d > 0.0);
+    let enclosure_url = enclosure.and_then(|c| c.url.as_ref()).map(|u| u.to_string());
+    let notes = entry
+        .content
+        .as_ref()
+        .and_then(|c| c.body.as_deref())
+        .filter(|b| !b.trim().is_empty())
+        .or_else(|| entry.summary.as_ref().map(|s| s.content.as_str()))
+        .or_else(|| {
+            entry
+                .media
+                .iter()
+                .find_map(|m| m.description.as_ref().map(|d| d.content.as_str()))
+        })
+        .unwrap_or_default();
+    let title = entry
+        .title
+        .as_ref()
+        .map(|t| t.content.trim().to_string())
+        .filter(|t| !t.is_empty())
+        .or_else(|| {
+            entry
+                .media
+                .iter()
+                .find_map(|m| m.title.as_ref().map(|t| t.content.trim().to_string()))
+        })
+        .unwrap_or_else(|| "Untitled episode".to_string());
+    let guid = if entry.id.trim().is_empty() {
+        enclosure_url.clone().unwrap_or_else(|| title.clone())
+    } else {
+        entry.id.trim().to_string()
+    };
+    ParsedEpisode {
+        guid,
+        title,
+        published_at: entry.published.or(entry.updated).map(|d| d.timestamp()),
+        duration_secs: duration,
+        enclosure_type: enclosure
+            .and_then(|c| c.content_type.as_ref())
+            .map(|t| t.to_string()),
+        enclosure_length: enclosure
+            .and_then(|c| c.size)
+            .and_then(|s| i64::try_from(s).ok())
+            .filter(|s| *s > 0),
+        enclosure_url,
+        notes_html: sanitize_notes(notes, Some(feed_url)),
+        link: entry.links.first().map(|l| l.href.clone()),
+    }
+}
+
+fn describe_parse_error(body: &[u8], error: &feed_rs::parser::ParseFeedError) -> String {
+    let head = String::from_utf8_lossy(&body[..body.len().min(512)]).to_ascii_lowercase();
+    if head.contains("<html") || head.contains("<!doctype html") {
+        "it is a web page, not an RSS or Atom feed".to_string()
+    } else if body.iter().all(u8::is_ascii_whitespace) {
+        "the server sent an empty response".to_string()
+    } else {
+        format!("it could not be read as RSS or Atom: {error}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url() -> Url {
+        Url::parse("https://show.example/feed.xml").unwrap()
+    }
+
+    const FEED: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"
+     xmlns:content="http://purl.org/rss/1.0/modules/content/">
+  <channel>
+    <title>The Test Show</title>
+    <link>https://show.example/</link>
+    <description>About &lt;b&gt;things&lt;/b&gt;</description>
+    <itunes:author>Jo Host</itunes:author>
+    <itunes:image href="/art.jpg"/>
+    <itunes:category text="Technology"><itunes:category text="Software"/></itunes:category>
+    <item>
+      <title>Episode two</title>
+      <guid isPermaLink="false">ep-2</guid>
+      <pubDate>Tue, 10 Nov 2026 08:00:00 +0000</pubDate>
+      <itunes:duration>1:02:21</itunes:duration>
+      <enclosure url="https://cdn.example/2.mp3" length="1234" type="audio/mpeg"/>
+      <description>short</description>
+      <content:encoded><![CDATA[<p>Long <script>x()</script>notes</p>]]></content:encoded>
+    </item>
+    <item>
+      <title>Episode one</title>
+      <pubDate>Mon, 2 Nov 2026 08:00:00 GMT</pubDate>
+      <itunes:duration>1466</itunes:duration>
+      <enclosure url="https://cdn.example/1.mp3" type="audio/mpeg"/>
+    </item>
+  </channel>
+</rss>"#;
+
+    #[test]
+    fn show_and_episodes_are_read() {
+        let feed = parse_feed(FEED.as_bytes(), &url()).unwrap();
+        assert_eq!(feed.title, "The Test Show");
+        assert_eq!(feed.author.as_deref(), Some("Jo Host"));
+        assert_eq!(feed.artwork_url.as_deref(), Some("https://show.example/art.jpg"));
+        assert_eq!(feed.categories, vec!["Technology".to_string()]);
+        assert_eq!(feed.description_html, "About <b>things</b>");
+        assert_eq!(feed.episodes.len(), 2);
+        let two = &feed.episodes[0];
+        assert_eq!(two.guid, "ep-2");
+        assert_eq!(two.duration_secs, Some(3741.0));
+        assert_eq!(two.enclosure_url.as_deref(), Some("https://cdn.example/2.mp3"));
+        assert_eq!(two.enclosure_type.as_deref(), Some("audio/mpeg"));
+        assert_eq!(two.enclosure_length, Some(1234));
+        assert_eq!(two.notes_html, "<p>Long notes</p>");
+        assert_eq!(two.published_at, Some(1_794_297_600));
+        assert_eq!(feed.episodes[1].duration_secs, Some(1466.0));
+        assert!(!feed.episodes[1].guid.is_empty());
+    }
+
+    #[test]
+    fn a_web_page_is_not_a_feed() {
+        let err = parse_feed(b"<!DOCTYPE html><html><body>hi</body></html>", &url()).unwrap_err();
+        assert!(err.contains("web page"), "{err}");
+    }
+
+    #[test]
+    fn garbage_is_not_a_feed() {
+        assert!(parse_feed(b"\x00\x01 not xml at all", &url()).is_err());
+        assert!(parse_feed(b"   ", &url()).unwrap_err().contains("empty"));
+    }
+
+    #[test]
+    fn every_shared_real_feed_parses_without_panicking() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/feeds");
+        let mut count = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "xml" || e == "rss") {
+                let body = std::fs::read(&path).unwrap();
+                let _ = parse_feed(&body, &url());
+                count += 1;
+            }
+        }
+        assert!(count >= 5, "expected real-world fixtures in {}", dir.display());
+    }
+}

@@ -1,0 +1,183 @@
+//! Earshot's domain, with no UI and no audio: feeds (fetch, parse, sanitize), the library
+//! database, artwork caching, and the rules that keep a listener's place. The desktop shell and
+//! the CLI are thin front ends over [`Core`].
+
+pub mod artwork;
+mod error;
+pub mod feed;
+pub mod library;
+pub mod model;
+pub mod progress;
+
+use std::path::PathBuf;
+
+use sha2::{Digest, Sha256};
+
+pub use artwork::{Artwork, ArtworkStore};
+pub use error::{Error, ErrorCode, Result};
+pub use feed::FeedClient;
+pub use library::Library;
+pub use model::*;
+
+/// Feeds larger than this are refused rather than parsed.
+pub const FEED_LIMIT_BYTES: u64 = 50_000_000;
+
+/// Where the core keeps its files, and how it introduces itself to servers.
+#[derive(Debug, Clone)]
+pub struct CoreConfig {
+    pub data_dir: PathBuf,
+    pub user_agent: String,
+}
+
+/// How Earshot introduces itself to feed and media servers.
+pub fn user_agent() -> String {
+    format!(
+        "Earshot/{} (desktop podcast app; +https://github.com/earshot-app)",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+/// The library, the feed client and the artwork cache, owned together.
+#[derive(Debug, Clone)]
+pub struct Core {
+    library: Library,
+    feeds: FeedClient,
+    artwork: ArtworkStore,
+}
+
+impl Core {
+    /// Opens the library in `config.data_dir` (creating the folder and database as needed).
+    pub async fn open(config: CoreConfig) -> Result<Self> {
+        tokio::fs::create_dir_all(&config.data_dir).await?;
+        let library = Library::open(&config.data_dir.join("earshot.db")).await?;
+        Ok(Self {
+            library,
+            feeds: FeedClient::new(&config.user_agent)?,
+            artwork: ArtworkStore::new(config.data_dir.join("artwork")),
+        })
+    }
+
+    pub fn library(&self) -> &Library {
+        &self.library
+    }
+
+    /// Subscribes to the feed at `input` (any form [`feed::normalize_feed_url`] accepts) and
+    /// returns the show. Subscribing twice to the same feed returns the existing show. Nothing is
+    /// written unless the feed was fetched and parsed.
+    pub async fn subscribe(&self, input: &str, now: UnixTime) -> Result<Show> {
+        let url = feed::normalize_feed_url(input)?;
+        if let Some(id) = self.library.show_id_for_url(url.as_str()).await? {
+            return self.library.show(id).await;
+        }
+        let fetched = self.feeds.get(&url, FEED_LIMIT_BYTES).await?;
+        let final_url = fetched.final_url.clone();
+        if let Some(id) = self.library.show_id_for_url(final_url.as_str()).await? {
+            return self.library.show(id).await;
+        }
+        let body_sha256 = Some(hex(&Sha256::digest(&fetched.body)));
+        let parse_url = final_url.clone();
+        let parsed = tokio::task::spawn_blocking(move || {
+            feed::parse_feed(&fetched.body, &parse_url).map(|p| (p, fetched))
+        })
+        .await
+        .map_err(|e| Error::NotAFeed {
+            url: url.to_string(),
+            detail: format!("the parser stopped unexpectedly: {e}"),
+        })?;
+        let (parsed, fetched) = parsed.map_err(|detail| Error::NotAFeed {
+            url: final_url.to_string(),
+            detail,
+        })?;
+        let meta = library::FeedMeta {
+            etag: fetched.etag,
+            last_modified: fetched.last_modified,
+            body_sha256,
+        };
+        let id = self
+            .library
+            .store_feed(final_url.as_str(), &parsed, &meta, now)
+            .await?;
+        tracing::info!(show = id.0, episodes = parsed.episodes.len(), "subscribed");
+        if let Some(artwork_url) = &parsed.artwork_url {
+            self.cache_artwork(id, artwork_url).await;
+        }
+        self.library.show(id).await
+    }
+
+    /// Best effort: a show without artwork is still a show.
+    async fn cache_artwork(&self, show: ShowId, artwork_url: &str) {
+        let fetched = match url::Url::parse(artwork_url) {
+            Ok(url) => self.feeds.get(&url, artwork::ARTWORK_LIMIT_BYTES).await,
+            Err(_) => return,
+        };
+        let stored = match fetched {
+            Ok(fetched) => self.artwork.store(show, &fetched.body).await,
+            Err(error) => {
+                tracing::warn!(show = show.0, %error, "artwork not fetched");
+                return;
+            }
+        };
+        match stored {
+            Ok(true) => {
+                if let Err(error) = self.library.set_artwork_cached(show, true).await {
+                    tracing::warn!(show = show.0, %error, "artwork state not saved");
+                }
+            }
+            Ok(false) => tracing::warn!(show = show.0, "artwork is not an image"),
+            Err(error) => tracing::warn!(show = show.0, %error, "artwork not cached"),
+        }
+    }
+
+    pub async fn shows(&self) -> Result<Vec<Show>> {
+        self.library.shows().await
+    }
+
+    pub async fn show_page(&self, id: ShowId) -> Result<ShowPage> {
+        let (show, episodes) = tokio::try_join!(self.library.show(id), self.library.episodes(id))?;
+        Ok(ShowPage { show, episodes })
+    }
+
+    pub async fn episode(&self, id: EpisodeId) -> Result<Episode> {
+        self.library.episode(id).await
+    }
+
+    /// Everything needed to start `id`: its media address, and where to resume.
+    pub async fn play_request(&self, id: EpisodeId) -> Result<PlayRequest> {
+        let episode = self.library.episode(id).await?;
+        let show = self.library.show(episode.show_id).await?;
+        let media_url = episode
+            .enclosure_url
+            .clone()
+            .ok_or_else(|| Error::NotFound {
+                what: format!("an audio file for “{}”", episode.title),
+            })?;
+        let start_at_secs = progress::resume_position(episode.progress, episode.duration_secs);
+        Ok(PlayRequest {
+            episode,
+            show_title: show.title,
+            media_url,
+            start_at_secs,
+        })
+    }
+
+    pub async fn save_progress(
+        &self,
+        id: EpisodeId,
+        progress: Progress,
+        now: UnixTime,
+    ) -> Result<()> {
+        self.library.save_progress(id, progress, now).await
+    }
+
+    pub async fn artwork(&self, show: ShowId) -> Option<Artwork> {
+        self.artwork.load(show).await
+    }
+
+    pub async fn close(&self) {
+        self.library.close().await;
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

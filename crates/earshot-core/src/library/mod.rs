@@ -1,0 +1,248 @@
+//! The library: one SQLite file (WAL, foreign keys, a small pool) holding shows, episodes and the
+//! listener's progress. Schema changes are forward-only migrations in `migrations/`; the file is
+//! backed up before pending ones run, and a file from a newer Earshot is refused, never touched.
+//! Every write that spans rows is one transaction.
+
+mod rows;
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, SqlitePool};
+
+use crate::error::{Error, Result};
+use crate::feed::ParsedFeed;
+use crate::model::{Episode, EpisodeId, Progress, Show, ShowId, UnixTime};
+use rows::{EpisodeRow, ShowRow};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Validators and provenance of one fetch, stored beside the show.
+#[derive(Debug, Clone, Default)]
+pub struct FeedMeta {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub body_sha256: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Library {
+    pool: SqlitePool,
+}
+
+const SHOW_COLUMNS: &str = "s.id, s.feed_url, s.title, s.author, s.description_html, s.link, \
+     s.categories_json, s.artwork_cached, s.refreshed_at, s.last_error, \
+     (SELECT COUNT(*) FROM episodes e WHERE e.show_id = s.id) AS episode_count";
+
+const EPISODE_COLUMNS: &str = "e.id, e.show_id, e.title, e.published_at, e.duration_secs, \
+     e.enclosure_url, e.enclosure_type, e.notes_html, e.link, \
+     COALESCE(p.position_secs, 0.0) AS position_secs, COALESCE(p.played, 0) AS played";
+
+impl Library {
+    /// Opens (creating if needed) the library at `path` and brings its schema up to date.
+    pub async fn open(path: &Path) -> Result<Self> {
+        let existed = path.exists();
+        let options = SqliteConnectOptions::from_str("sqlite:")?
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
+        let library = Self { pool };
+        library.migrate(path, existed).await?;
+        Ok(library)
+    }
+
+    async fn migrate(&self, path: &Path, existed: bool) -> Result<()> {
+        let known = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
+        let applied: Vec<i64> = if existed {
+            match sqlx::query("SELECT version FROM _sqlx_migrations WHERE success = 1")
+                .fetch_all(&self.pool)
+                .await
+            {
+                Ok(rows) => rows.iter().map(|r| r.get::<i64, _>(0)).collect(),
+                Err(_) => Vec::new(),
+            }
+        } else {
+            Vec::new()
+        };
+        if let Some(found) = applied.iter().copied().find(|v| *v > known) {
+            return Err(Error::NewerDatabase { found, known });
+        }
+        let pending = MIGRATOR.iter().any(|m| !applied.contains(&m.version));
+        if existed && pending && !applied.is_empty() {
+            let backup = backup_path(path, applied.iter().copied().max().unwrap_or(0));
+            tracing::info!(backup = %backup.display(), "backing up the library before migrating");
+            let _ = std::fs::remove_file(&backup);
+            sqlx::query("VACUUM INTO ?")
+                .bind(backup.to_string_lossy().into_owned())
+                .execute(&self.pool)
+                .await?;
+        }
+        MIGRATOR.run(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    pub async fn show_id_for_url(&self, feed_url: &str) -> Result<Option<ShowId>> {
+        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM shows WHERE feed_url = ?")
+            .bind(feed_url)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(id.map(ShowId))
+    }
+
+    /// Stores a freshly fetched feed: inserts or updates the show and every episode in one
+    /// transaction. Episodes are matched by guid, so the listener's progress survives edits.
+    pub async fn store_feed(
+        &self,
+        feed_url: &str,
+        feed: &ParsedFeed,
+        meta: &FeedMeta,
+        now: UnixTime,
+    ) -> Result<ShowId> {
+        let categories =
+            serde_json::to_string(&feed.categories).unwrap_or_else(|_| "[]".to_string());
+        let mut tx = self.pool.begin().await?;
+        let show_id: i64 = sqlx::query_scalar(
+            "INSERT INTO shows (feed_url, title, author, description_html, link, artwork_url, \
+                 categories_json, etag, last_modified, body_sha256, subscribed_at, refreshed_at, last_error) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, NULL) \
+             ON CONFLICT (feed_url) DO UPDATE SET title = excluded.title, author = excluded.author, \
+                 description_html = excluded.description_html, link = excluded.link, \
+                 artwork_url = excluded.artwork_url, categories_json = excluded.categories_json, \
+                 etag = excluded.etag, last_modified = excluded.last_modified, \
+                 body_sha256 = excluded.body_sha256, refreshed_at = excluded.refreshed_at, \
+                 last_error = NULL \
+             RETURNING id",
+        )
+        .bind(feed_url)
+        .bind(&feed.title)
+        .bind(&feed.author)
+        .bind(&feed.description_html)
+        .bind(&feed.link)
+        .bind(&feed.artwork_url)
+        .bind(&categories)
+        .bind(&meta.etag)
+        .bind(&meta.last_modified)
+        .bind(&meta.body_sha256)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        for (order, episode) in feed.episodes.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO episodes (show_id, guid, title, published_at, duration_secs, \
+                     enclosure_url, enclosure_type, enclosure_length, notes_html, link, feed_order) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) \
+                 ON CONFLICT (show_id, guid) DO UPDATE SET title = excluded.title, \
+                     published_at = excluded.published_at, duration_secs = excluded.duration_secs, \
+                     enclosure_url = excluded.enclosure_url, enclosure_type = excluded.enclosure_type, \
+                     enclosure_length = excluded.enclosure_length, notes_html = excluded.notes_html, \
+                     link = excluded.link, feed_order = excluded.feed_order",
+            )
+            .bind(show_id)
+            .bind(&episode.guid)
+            .bind(&episode.title)
+            .bind(episode.published_at)
+            .bind(episode.duration_secs)
+            .bind(&episode.enclosure_url)
+            .bind(&episode.enclosure_type)
+            .bind(episode.enclosure_length)
+            .bind(&episode.notes_html)
+            .bind(&episode.link)
+            .bind(i64::try_from(order).unwrap_or(i64::MAX))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(ShowId(show_id))
+    }
+
+    pub async fn set_artwork_cached(&self, show: ShowId, cached: bool) -> Result<()> {
+        sqlx::query("UPDATE shows SET artwork_cached = ? WHERE id = ?")
+            .bind(cached)
+            .bind(show.0)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn shows(&self) -> Result<Vec<Show>> {
+        let rows: Vec<ShowRow> = sqlx::query_as(&format!(
+            "SELECT {SHOW_COLUMNS} FROM shows s ORDER BY s.title COLLATE NOCASE"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(Show::from).collect())
+    }
+
+    pub async fn show(&self, id: ShowId) -> Result<Show> {
+        let row: Option<ShowRow> =
+            sqlx::query_as(&format!("SELECT {SHOW_COLUMNS} FROM shows s WHERE s.id = ?"))
+                .bind(id.0)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(Show::from).ok_or_else(|| Error::not_found(id.to_string()))
+    }
+
+    /// The show's episodes, newest first.
+    pub async fn episodes(&self, show: ShowId) -> Result<Vec<Episode>> {
+        let rows: Vec<EpisodeRow> = sqlx::query_as(&format!(
+            "SELECT {EPISODE_COLUMNS} FROM episodes e LEFT JOIN playback p ON p.episode_id = e.id \
+             WHERE e.show_id = ? \
+             ORDER BY e.published_at IS NULL, e.published_at DESC, e.feed_order"
+        ))
+        .bind(show.0)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(Episode::from).collect())
+    }
+
+    pub async fn episode(&self, id: EpisodeId) -> Result<Episode> {
+        let row: Option<EpisodeRow> = sqlx::query_as(&format!(
+            "SELECT {EPISODE_COLUMNS} FROM episodes e LEFT JOIN playback p ON p.episode_id = e.id \
+             WHERE e.id = ?"
+        ))
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(Episode::from)
+            .ok_or_else(|| Error::not_found(id.to_string()))
+    }
+
+    pub async fn save_progress(
+        &self,
+        episode: EpisodeId,
+        progress: Progress,
+        now: UnixTime,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO playback (episode_id, position_secs, played, updated_at) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (episode_id) DO UPDATE SET position_secs = excluded.position_secs, \
+                 played = excluded.played, updated_at = excluded.updated_at",
+        )
+        .bind(episode.0)
+        .bind(progress.position_secs.max(0.0))
+        .bind(progress.played)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}
+
+fn backup_path(path: &Path, version: i64) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".before-{version}.bak"));
+    path.with_file_name(name)
+}

@@ -1,0 +1,92 @@
+//! The library's domain types as the rest of the app sees them. Ids are newtypes so a show id can
+//! never be passed where an episode id belongs.
+
+use serde::{Deserialize, Serialize};
+
+/// Seconds since the Unix epoch, UTC.
+pub type UnixTime = i64;
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, specta::Type,
+)]
+#[serde(transparent)]
+pub struct ShowId(pub i64);
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, specta::Type,
+)]
+#[serde(transparent)]
+pub struct EpisodeId(pub i64);
+
+impl std::fmt::Display for ShowId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "show {}", self.0)
+    }
+}
+
+impl std::fmt::Display for EpisodeId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "episode {}", self.0)
+    }
+}
+
+/// A subscribed show.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Show {
+    pub id: ShowId,
+    pub feed_url: String,
+    pub title: String,
+    pub author: Option<String>,
+    /// Sanitized HTML: safe to insert into the page.
+    pub description_html: String,
+    pub link: Option<String>,
+    pub categories: Vec<String>,
+    /// Whether a cached copy of the artwork exists; the UI asks the `artwork:` protocol for it.
+    pub has_artwork: bool,
+    pub refreshed_at: Option<UnixTime>,
+    pub last_error: Option<String>,
+    pub episode_count: u32,
+}
+
+/// Where the listener is in one episode.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Progress {
+    pub position_secs: f64,
+    pub played: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Episode {
+    pub id: EpisodeId,
+    pub show_id: ShowId,
+    pub title: String,
+    pub published_at: Option<UnixTime>,
+    pub duration_secs: Option<f64>,
+    pub enclosure_url: Option<String>,
+    pub enclosure_type: Option<String>,
+    /// Sanitized HTML show notes.
+    pub notes_html: String,
+    pub link: Option<String>,
+    pub progress: Progress,
+}
+
+/// Everything the show page needs in one answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ShowPage {
+    pub show: Show,
+    pub episodes: Vec<Episode>,
+}
+
+/// What the player needs to play an episode and to describe it (title bar, OS media controls).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct PlayRequest {
+    pub episode: Episode,
+    pub show_title: String,
+    pub media_url: String,
+    pub start_at_secs: f64,
+}
