@@ -1,0 +1,173 @@
+//! Earshot's playback engine, the only crate that links GStreamer.
+//!
+//! One thread (the actor, see [`engine`]) owns the pipeline and reads its bus: Tauri runs no glib
+//! main loop. Everyone else holds a cloneable [`PlayerHandle`]: commands go in through a
+//! channel, and the whole [`PlayerState`] comes out through a `watch`, so the UI, the OS media
+//! controls and the position saver all observe the same thing.
+
+mod engine;
+#[cfg(feature = "test-fixtures")]
+pub mod fixtures;
+mod state;
+
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+
+use tokio::sync::watch;
+
+pub use state::{PlayerError, PlayerErrorCode, PlayerState, Status, Track};
+
+/// Lowest and highest playback rates offered.
+pub const MIN_RATE: f64 = 0.5;
+pub const MAX_RATE: f64 = 3.0;
+
+#[derive(Debug, Clone)]
+pub struct PlayerConfig {
+    /// A `gst-launch` description of the audio sink, e.g. `fakesink sync=true`; `None` picks the
+    /// system's output (`autoaudiosink`).
+    pub audio_sink: Option<String>,
+    /// Sent as the User-Agent when streaming over HTTP.
+    pub user_agent: String,
+}
+
+#[derive(Debug)]
+pub(crate) enum Command {
+    Load {
+        track: Track,
+        start_at_secs: f64,
+        autoplay: bool,
+    },
+    Play,
+    Pause,
+    Toggle,
+    SeekTo(f64),
+    SeekBy(f64),
+    Stop,
+    SetRate(f64),
+    SetVolume(f64),
+    SetMuted(bool),
+    /// Release the pipeline and end the thread.
+    Shutdown,
+}
+
+/// A cheap, cloneable remote control for the player thread.
+#[derive(Debug, Clone)]
+pub struct PlayerHandle {
+    commands: mpsc::Sender<Command>,
+    state: watch::Receiver<PlayerState>,
+}
+
+impl PlayerHandle {
+    fn send(&self, command: Command) {
+        if self.commands.send(command).is_err() {
+            tracing::warn!("player thread has stopped; command ignored");
+        }
+    }
+
+    /// Opens `track` at `start_at_secs`; plays at once when `autoplay`, else stays paused there.
+    pub fn load(&self, track: Track, start_at_secs: f64, autoplay: bool) {
+        self.send(Command::Load {
+            track,
+            start_at_secs,
+            autoplay,
+        });
+    }
+    pub fn play(&self) {
+        self.send(Command::Play);
+    }
+    pub fn pause(&self) {
+        self.send(Command::Pause);
+    }
+    pub fn toggle(&self) {
+        self.send(Command::Toggle);
+    }
+    pub fn seek_to(&self, secs: f64) {
+        self.send(Command::SeekTo(secs));
+    }
+    /// Skips forward (positive) or back (negative), staying inside the track.
+    pub fn seek_by(&self, delta_secs: f64) {
+        self.send(Command::SeekBy(delta_secs));
+    }
+    pub fn stop(&self) {
+        self.send(Command::Stop);
+    }
+    /// Playback rate with pitch kept, clamped to [`MIN_RATE`]..=[`MAX_RATE`].
+    pub fn set_rate(&self, rate: f64) {
+        self.send(Command::SetRate(rate));
+    }
+    pub fn set_volume(&self, volume: f64) {
+        self.send(Command::SetVolume(volume));
+    }
+    pub fn set_muted(&self, muted: bool) {
+        self.send(Command::SetMuted(muted));
+    }
+
+    /// The latest state.
+    pub fn state(&self) -> PlayerState {
+        self.state.borrow().clone()
+    }
+
+    /// A receiver that wakes on every state change.
+    pub fn subscribe(&self) -> watch::Receiver<PlayerState> {
+        self.state.clone()
+    }
+}
+
+/// Owns the player thread. Dropping it (or [`Player::shutdown`]) stops playback.
+#[derive(Debug)]
+pub struct Player {
+    handle: PlayerHandle,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Player {
+    /// Starts the player thread. Fails when GStreamer or a required plugin is missing.
+    pub fn spawn(config: PlayerConfig) -> Result<Self, PlayerError> {
+        let (commands, inbox) = mpsc::channel();
+        let (publish, state) = watch::channel(PlayerState::default());
+        let (ready_tx, ready_rx) = mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("earshot-player".into())
+            .spawn(move || engine::run(config, inbox, publish, ready_tx))
+            .map_err(|e| {
+                PlayerError::new(PlayerErrorCode::Unavailable, format!("no player thread: {e}"))
+            })?;
+        match ready_rx.recv() {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => return Err(error),
+            Err(_) => {
+                return Err(PlayerError::new(
+                    PlayerErrorCode::Unavailable,
+                    "the player thread stopped while starting",
+                ));
+            }
+        }
+        Ok(Self {
+            handle: PlayerHandle { commands, state },
+            thread: Some(thread),
+        })
+    }
+
+    pub fn handle(&self) -> PlayerHandle {
+        self.handle.clone()
+    }
+
+    /// Stops playback and waits for the thread to release the audio device. Handles still held
+    /// elsewhere keep their last state and ignore further commands.
+    pub fn shutdown(mut self) {
+        self.stop_thread();
+    }
+
+    fn stop_thread(&mut self) {
+        if let Some(thread) = self.thread.take() {
+            let _ = self.handle.commands.send(Command::Shutdown);
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Player {
+    fn drop(&mut self) {
+        self.stop_thread();
+    }
+}

@@ -1,0 +1,162 @@
+//! Real pipelines into a fake sink that keeps real time (`sync=true`), on audio rendered here.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use earshot_player::fixtures::{ToneFormat, render_tone};
+use earshot_player::{Player, PlayerConfig, PlayerErrorCode, PlayerHandle, PlayerState, Status, Track};
+
+fn player() -> Player {
+    Player::spawn(PlayerConfig {
+        audio_sink: Some("fakesink sync=true".into()),
+        user_agent: "earshot-tests".into(),
+    })
+    .expect("player starts")
+}
+
+fn tone(dir: &Path, name: &str, seconds: u32, format: ToneFormat) -> PathBuf {
+    let path = dir.join(name);
+    render_tone(&path, seconds, format).expect("tone renders");
+    path
+}
+
+fn track(path: &Path) -> Track {
+    Track {
+        id: 7,
+        title: "Tone".into(),
+        artist: "Tests".into(),
+        uri: format!("file://{}", path.display()),
+        duration_hint_secs: None,
+    }
+}
+
+async fn wait_for(
+    handle: &PlayerHandle,
+    what: &str,
+    mut done: impl FnMut(&PlayerState) -> bool,
+) -> PlayerState {
+    let mut rx = handle.subscribe();
+    let waited = tokio::time::timeout(Duration::from_secs(20), async {
+        rx.wait_for(|s| done(s)).await.map(|s| s.clone())
+    })
+    .await;
+    match waited {
+        Ok(Ok(state)) => state,
+        _ => panic!("timed out waiting for {what}; last state {:?}", handle.state()),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mp3_plays_in_real_time_pauses_and_seeks() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = tone(dir.path(), "tone.mp3", 30, ToneFormat::Mp3);
+    let player = player();
+    let handle = player.handle();
+
+    handle.load(track(&file), 0.0, true);
+    let playing = wait_for(&handle, "playing", |s| s.status == Status::Playing).await;
+    let duration = playing.duration_secs.expect("duration known once playing");
+    assert!((duration - 30.0).abs() < 1.0, "duration {duration}");
+
+    let start = handle.state().position_secs;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let advanced = handle.state().position_secs - start;
+    assert!((1.4..=2.8).contains(&advanced), "advanced {advanced}s in 2s");
+
+    handle.pause();
+    let paused = wait_for(&handle, "paused", |s| s.status == Status::Paused).await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert!((handle.state().position_secs - paused.position_secs).abs() < 0.3);
+
+    handle.seek_to(20.0);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let state = handle.state();
+    assert!((state.position_secs - 20.0).abs() < 0.5, "{state:?}");
+    assert_eq!(state.status, Status::Paused);
+
+    handle.seek_by(-30.0);
+    wait_for(&handle, "skip back clamps at 0", |s| s.position_secs.abs() < 0.5).await;
+    player.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn loading_paused_at_a_saved_place_resumes_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = tone(dir.path(), "tone.ogg", 20, ToneFormat::OggOpus);
+    let player = player();
+    let handle = player.handle();
+
+    handle.load(track(&file), 12.0, false);
+    let state = wait_for(&handle, "paused at 12 s", |s| s.status == Status::Paused).await;
+    assert!((state.position_secs - 12.0).abs() < 0.5, "{state:?}");
+    handle.play();
+    wait_for(&handle, "playing past 12.5 s", |s| {
+        s.status == Status::Playing && s.position_secs > 12.5
+    })
+    .await;
+    player.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn double_rate_advances_twice_as_fast() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = tone(dir.path(), "tone.ogg", 30, ToneFormat::OggVorbis);
+    let player = player();
+    let handle = player.handle();
+    handle.set_rate(2.0);
+    handle.load(track(&file), 0.0, true);
+    wait_for(&handle, "playing", |s| s.status == Status::Playing).await;
+    let start = handle.state().position_secs;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let advanced = handle.state().position_secs - start;
+    assert!((3.0..=5.0).contains(&advanced), "advanced {advanced}s in 2s at 2x");
+    assert_eq!(handle.state().rate, 2.0);
+    player.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_end_is_reported_and_play_starts_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = tone(dir.path(), "short.mp3", 3, ToneFormat::Mp3);
+    let player = player();
+    let handle = player.handle();
+    handle.load(track(&file), 1.5, true);
+    wait_for(&handle, "ended", |s| s.status == Status::Ended).await;
+    handle.play();
+    wait_for(&handle, "playing again from the top", |s| {
+        s.status == Status::Playing && s.position_secs < 1.0
+    })
+    .await;
+    player.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_or_bogus_file_is_an_error_and_the_player_stays_usable() {
+    let dir = tempfile::tempdir().unwrap();
+    let player = player();
+    let handle = player.handle();
+
+    handle.load(track(&dir.path().join("nope.mp3")), 0.0, true);
+    let failed = wait_for(&handle, "an error", |s| s.error.is_some()).await;
+    assert_eq!(failed.status, Status::Stopped);
+    assert_eq!(failed.error.unwrap().code, PlayerErrorCode::NotFound);
+
+    let text = dir.path().join("notes.mp3");
+    std::fs::write(&text, "<html><body>Sorry, this page is not available</body></html>").unwrap();
+    let bogus = track(&text);
+    handle.load(bogus.clone(), 0.0, true);
+    let failed = wait_for(&handle, "an error", |s| {
+        s.track.as_ref() == Some(&bogus) && s.error.is_some()
+    })
+    .await;
+    assert_eq!(failed.error.unwrap().code, PlayerErrorCode::NotAudio);
+
+    let file = tone(dir.path(), "tone.mp3", 10, ToneFormat::Mp3);
+    handle.load(track(&file), 0.0, true);
+    let ok = wait_for(&handle, "playing after errors", |s| {
+        s.status == Status::Playing && s.track.as_ref().is_some_and(|t| t.uri.ends_with("tone.mp3"))
+    })
+    .await;
+    assert!(ok.error.is_none());
+    player.shutdown();
+}
