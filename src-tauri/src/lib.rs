@@ -1,0 +1,183 @@
+//! The desktop shell: builds the Tauri app, owns start-up and shutdown, and translates between
+//! the UI and the crates (`earshot-core`, `earshot-player`). No SQL, HTTP or GStreamer here.
+
+mod artwork;
+mod commands;
+mod error;
+mod events;
+mod logging;
+mod playback;
+mod settings;
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use earshot_core::{Core, CoreConfig};
+use earshot_player::{Player, PlayerConfig};
+use tauri::{Manager, RunEvent};
+use tauri_specta::{collect_commands, collect_events};
+
+pub use error::CommandError;
+pub use events::{LibraryChanged, PlaybackChanged};
+
+use playback::Playback;
+use settings::Settings;
+
+/// Overrides the data folder (library, settings, artwork); used by tests and the CLI.
+pub const DATA_DIR_ENV: &str = "EARSHOT_DATA_DIR";
+/// Overrides the audio output with a `gst-launch` sink description, e.g. `fakesink sync=true`.
+pub const AUDIO_SINK_ENV: &str = "EARSHOT_AUDIO_SINK";
+
+/// Everything the commands need, handed to Tauri once. Each part does its own locking.
+pub struct App {
+    pub core: Core,
+    pub playback: Playback,
+    pub settings: Settings,
+}
+
+/// Owns the player thread so quitting can stop it cleanly.
+struct PlayerOwner(Mutex<Option<Player>>);
+
+/// Keeps the log file writer alive.
+struct LogGuard(#[allow(dead_code)] Option<tracing_appender::non_blocking::WorkerGuard>);
+
+/// The typed command and event registry; also what generates the UI's bindings.
+pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
+    tauri_specta::Builder::<tauri::Wry>::new()
+        .commands(collect_commands![
+            commands::library::subscribe,
+            commands::library::list_shows,
+            commands::library::get_show_page,
+            commands::library::get_episode,
+            commands::player::play_episode,
+            commands::player::toggle_playback,
+            commands::player::pause_playback,
+            commands::player::seek_playback,
+            commands::player::get_player_state,
+            commands::player::set_volume,
+        ])
+        .events(collect_events![PlaybackChanged, LibraryChanged])
+        .dangerously_cast_bigints_to_number()
+        .disable_serde_phases()
+}
+
+/// Writes the TypeScript bindings for the UI to `path`.
+pub fn export_bindings(path: &std::path::Path) -> Result<(), String> {
+    let language = specta_typescript::Typescript::default()
+        .header("// Generated from the Rust commands and events by tauri-specta. Do not edit.\n// Regenerate: EARSHOT_UPDATE_BINDINGS=1 cargo test -p earshot --test bindings\n");
+    specta_builder()
+        .export(language, path)
+        .map_err(|e| e.to_string())
+}
+
+fn data_dir(app: &tauri::AppHandle) -> tauri::Result<PathBuf> {
+    match std::env::var_os(DATA_DIR_ENV) {
+        Some(dir) if !dir.is_empty() => Ok(PathBuf::from(dir)),
+        _ => app.path().app_data_dir(),
+    }
+}
+
+fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
+    let handle = app.handle().clone();
+    let data_dir = data_dir(&handle)?;
+    let log_dir = match std::env::var_os(DATA_DIR_ENV) {
+        Some(_) => data_dir.join("logs"),
+        None => handle.path().app_log_dir()?,
+    };
+    app.manage(LogGuard(logging::init(&log_dir)));
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), data = %data_dir.display(), "Earshot starting");
+
+    let core = tauri::async_runtime::block_on(Core::open(CoreConfig {
+        data_dir: data_dir.clone(),
+        user_agent: earshot_core::user_agent(),
+    }))
+    .inspect_err(|error| tracing::error!(%error, "the library could not be opened"))?;
+    let settings = Settings::open(&handle, &data_dir)?;
+
+    let player = Player::spawn(PlayerConfig {
+        audio_sink: std::env::var(AUDIO_SINK_ENV).ok().filter(|s| !s.is_empty()),
+        user_agent: earshot_core::user_agent(),
+    })
+    .inspect_err(|error| tracing::error!(%error, "playback is unavailable"));
+    let handle_result = player.as_ref().map(Player::handle).map_err(Clone::clone);
+    if let Ok(player) = &handle_result {
+        player.set_volume(settings.volume());
+    }
+    let playback = Playback::new(handle_result);
+    playback.observe(core.clone(), handle.clone());
+    app.manage(PlayerOwner(Mutex::new(player.ok())));
+
+    // Put the last unfinished episode back in the player, paused where it was left.
+    let resume = tauri::async_runtime::block_on(async {
+        match core.last_in_progress().await {
+            Ok(Some(episode)) => playback.start(&core, episode, false).await,
+            Ok(None) => Ok(()),
+            Err(error) => Err(error.into()),
+        }
+    });
+    if let Err(error) = resume {
+        tracing::warn!(%error, "the last episode was not restored");
+    }
+
+    app.manage(App {
+        core,
+        playback,
+        settings,
+    });
+    Ok(())
+}
+
+fn shutdown(handle: &tauri::AppHandle) {
+    if let Some(app) = handle.try_state::<App>() {
+        tauri::async_runtime::block_on(async {
+            app.playback.save_now(&app.core).await;
+            app.core.close().await;
+        });
+    }
+    if let Some(owner) = handle.try_state::<PlayerOwner>() {
+        let player = owner.0.lock().map(|mut p| p.take()).unwrap_or(None);
+        if let Some(player) = player {
+            player.shutdown();
+        }
+    }
+    tracing::info!("Earshot stopped");
+}
+
+/// Builds and runs the app until the listener quits.
+pub fn run() {
+    let builder = specta_builder();
+    let app = tauri::Builder::default()
+        .plugin(tauri_plugin_store::Builder::default().build())
+        .invoke_handler(builder.invoke_handler())
+        .register_asynchronous_uri_scheme_protocol("artwork", |context, request, responder| {
+            let app = context.app_handle().clone();
+            let path = request.uri().path().to_string();
+            tauri::async_runtime::spawn(async move {
+                responder.respond(artwork::respond(&app, &path).await);
+            });
+        })
+        .setup(move |app| {
+            builder.mount_events(app);
+            setup(app)
+        })
+        .build(tauri::generate_context!("tauri.conf.json"));
+    let app = match app {
+        Ok(app) => app,
+        Err(error) => {
+            eprintln!("Earshot could not start: {error}");
+            std::process::exit(1);
+        }
+    };
+    app.run(|handle, event| {
+        if let RunEvent::Exit = event {
+            shutdown(handle);
+        }
+    });
+}
+
+/// Seconds since the Unix epoch, now.
+pub(crate) fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}

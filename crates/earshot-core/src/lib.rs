@@ -160,6 +160,11 @@ impl Core {
         })
     }
 
+    /// The episode to put back in the player at start-up: the last one left unfinished.
+    pub async fn last_in_progress(&self) -> Result<Option<EpisodeId>> {
+        self.library.last_in_progress().await
+    }
+
     pub async fn save_progress(
         &self,
         id: EpisodeId,

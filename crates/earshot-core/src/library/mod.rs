@@ -220,6 +220,16 @@ impl Library {
             .ok_or_else(|| Error::not_found(id.to_string()))
     }
 
+    /// The episode the listener touched last and has not finished, if any.
+    pub async fn last_in_progress(&self) -> Result<Option<EpisodeId>> {
+        let id: Option<i64> = sqlx::query_scalar(
+            "SELECT episode_id FROM playback WHERE played = 0 ORDER BY updated_at DESC, rowid DESC LIMIT 1",
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(id.map(EpisodeId))
+    }
+
     pub async fn save_progress(
         &self,
         episode: EpisodeId,

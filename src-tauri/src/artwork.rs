@@ -1,0 +1,30 @@
+//! The `artwork:` protocol: serves cached show artwork to the web view, which never loads remote
+//! images. `artwork://localhost/show/<id>` (on Windows `http://artwork.localhost/show/<id>`).
+
+use earshot_core::ShowId;
+use tauri::http::{Response, StatusCode, header};
+use tauri::{AppHandle, Manager, Runtime};
+
+use crate::App;
+
+pub async fn respond<R: Runtime>(app: &AppHandle<R>, path: &str) -> Response<Vec<u8>> {
+    let show = path
+        .strip_prefix("/show/")
+        .and_then(|id| id.parse::<i64>().ok())
+        .map(ShowId);
+    let artwork = match (show, app.try_state::<App>()) {
+        (Some(show), Some(state)) => state.core.artwork(show).await,
+        _ => None,
+    };
+    let built = match artwork {
+        Some(artwork) => Response::builder()
+            .status(StatusCode::OK)
+            .header(header::CONTENT_TYPE, artwork.mime)
+            .header(header::CACHE_CONTROL, "max-age=600")
+            .body(artwork.bytes),
+        None => Response::builder()
+            .status(StatusCode::NOT_FOUND)
+            .body(Vec::new()),
+    };
+    built.unwrap_or_else(|_| Response::new(Vec::new()))
+}

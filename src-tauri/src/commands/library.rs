@@ -1,0 +1,41 @@
+use earshot_core::{Episode, EpisodeId, Show, ShowId, ShowPage};
+use tauri::{AppHandle, State};
+use tauri_specta::Event;
+
+use crate::error::CommandError;
+use crate::events::LibraryChanged;
+use crate::{App, unix_now};
+
+/// Subscribes to a feed by its address (also `feed://`, `itpc://`, `podcast://` or a bare host).
+#[tauri::command]
+#[specta::specta]
+pub async fn subscribe(
+    app: State<'_, App>,
+    handle: AppHandle,
+    url: String,
+) -> Result<Show, CommandError> {
+    let show = app.core.subscribe(&url, unix_now()).await?;
+    let _ = LibraryChanged {
+        show_id: Some(show.id),
+    }
+    .emit(&handle);
+    Ok(show)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_shows(app: State<'_, App>) -> Result<Vec<Show>, CommandError> {
+    Ok(app.core.shows().await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn get_show_page(app: State<'_, App>, show_id: ShowId) -> Result<ShowPage, CommandError> {
+    Ok(app.core.show_page(show_id).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn get_episode(app: State<'_, App>, episode_id: EpisodeId) -> Result<Episode, CommandError> {
+    Ok(app.core.episode(episode_id).await?)
+}

@@ -1,0 +1,5 @@
+//! Tauri commands, grouped by domain. Each is a few lines: take the state, call the core or the
+//! player, map the error.
+
+pub mod library;
+pub mod player;

@@ -1,0 +1,18 @@
+//! Events from Rust to the UI, named in the past tense. Their types are exported with the
+//! commands into `ui/src/lib/ipc/bindings.ts`.
+
+use earshot_core::ShowId;
+use earshot_player::PlayerState;
+use serde::{Deserialize, Serialize};
+
+/// The player's whole state, sent on every change (position at least 4 times a second while
+/// playing).
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+pub struct PlaybackChanged(pub PlayerState);
+
+/// Shows or episodes were added or changed.
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+#[serde(rename_all = "camelCase")]
+pub struct LibraryChanged {
+    pub show_id: Option<ShowId>,
+}

@@ -1,0 +1,178 @@
+//! Bridges the player and the library: starting an episode where it was left, forwarding every
+//! player state to the UI, and saving the listener's place (rules in `earshot_core::progress`).
+
+use std::time::Instant;
+
+use earshot_core::progress::{Observed, place_to_save};
+use earshot_core::{Core, EpisodeId, PlayRequest, Progress};
+use earshot_player::{PlayerError, PlayerErrorCode, PlayerHandle, PlayerState, Status, Track};
+use tauri::AppHandle;
+use tauri_specta::Event;
+
+use crate::error::CommandError;
+use crate::events::PlaybackChanged;
+use crate::unix_now;
+
+/// The player, or why there is none (GStreamer missing): the library still works without it.
+pub struct Playback {
+    player: Result<PlayerHandle, PlayerError>,
+}
+
+impl Playback {
+    pub fn new(player: Result<PlayerHandle, PlayerError>) -> Self {
+        Self { player }
+    }
+
+    pub fn player(&self) -> Result<&PlayerHandle, CommandError> {
+        self.player.as_ref().map_err(|e| e.clone().into())
+    }
+
+    /// Loads `episode` at its saved place; plays at once when `autoplay`.
+    pub async fn start(
+        &self,
+        core: &Core,
+        episode: EpisodeId,
+        autoplay: bool,
+    ) -> Result<(), CommandError> {
+        let player = self.player()?;
+        let request = core.play_request(episode).await?;
+        let start_at = request.start_at_secs;
+        player.load(track(request)?, start_at, autoplay);
+        Ok(())
+    }
+
+    /// Forwards every state to the UI and keeps the place saved, until the player goes away.
+    pub fn observe(&self, core: Core, app: AppHandle) {
+        let Ok(player) = &self.player else { return };
+        let mut to_ui = player.subscribe();
+        tauri::async_runtime::spawn(async move {
+            while to_ui.changed().await.is_ok() {
+                let state = to_ui.borrow_and_update().clone();
+                if let Err(error) = PlaybackChanged(state).emit(&app) {
+                    tracing::debug!(%error, "playback event not delivered");
+                }
+            }
+        });
+        let mut to_library = player.subscribe();
+        tauri::async_runtime::spawn(async move {
+            let mut saver = PlaceSaver::default();
+            while to_library.changed().await.is_ok() {
+                let state = to_library.borrow_and_update().clone();
+                saver.observe(&core, &state).await;
+            }
+        });
+    }
+
+    /// Writes the current place; called on quit.
+    pub async fn save_now(&self, core: &Core) {
+        if let Ok(player) = &self.player {
+            let state = player.state();
+            if let Some(seen) = observed(&state) {
+                save(core, seen.episode, progress_of(&state, seen)).await;
+            }
+        }
+    }
+}
+
+fn track(request: PlayRequest) -> Result<Track, CommandError> {
+    let uri = url_for_player(&request.media_url).ok_or_else(|| {
+        CommandError::from(PlayerError {
+            code: PlayerErrorCode::Unreadable,
+            message: format!("“{}” is not an address Earshot can play", request.media_url),
+        })
+    })?;
+    Ok(Track {
+        id: request.episode.id.0,
+        title: request.episode.title,
+        artist: request.show_title,
+        uri,
+        duration_hint_secs: request.episode.duration_secs,
+    })
+}
+
+/// Only web and file addresses reach GStreamer: a hostile enclosure cannot name another source.
+fn url_for_player(media_url: &str) -> Option<String> {
+    let lower = media_url.trim().to_ascii_lowercase();
+    ["http://", "https://", "file://"]
+        .iter()
+        .any(|scheme| lower.starts_with(scheme))
+        .then(|| media_url.trim().to_string())
+}
+
+fn observed(state: &PlayerState) -> Option<Observed> {
+    let track = state.track.as_ref()?;
+    if matches!(state.status, Status::Loading | Status::Stopped) && state.error.is_some() {
+        return None;
+    }
+    Some(Observed {
+        episode: EpisodeId(track.id),
+        playing: state.is_playing(),
+        position_secs: state.position_secs,
+    })
+}
+
+fn progress_of(state: &PlayerState, seen: Observed) -> Progress {
+    let ended = state.status == Status::Ended;
+    Progress {
+        position_secs: if ended { 0.0 } else { seen.position_secs },
+        played: ended,
+    }
+}
+
+async fn save(core: &Core, episode: EpisodeId, progress: Progress) {
+    if let Err(error) = core.save_progress(episode, progress, unix_now()).await {
+        tracing::warn!(episode = episode.0, %error, "place not saved");
+    }
+}
+
+#[derive(Default)]
+struct PlaceSaver {
+    previous: Option<(Observed, Status)>,
+    last_save: Option<Instant>,
+}
+
+impl PlaceSaver {
+    async fn observe(&mut self, core: &Core, state: &PlayerState) {
+        // While an episode opens, the position is the requested start, not a place heard.
+        if state.status == Status::Loading {
+            return;
+        }
+        let Some(current) = observed(state) else {
+            return;
+        };
+        let previous = self.previous.replace((current, state.status));
+        if state.status == Status::Ended {
+            if previous.is_none_or(|(_, status)| status != Status::Ended) {
+                save(core, current.episode, progress_of(state, current)).await;
+                self.last_save = Some(Instant::now());
+            }
+            return;
+        }
+        let since = self.last_save.map_or(f64::MAX, |t| t.elapsed().as_secs_f64());
+        // A finished episode was saved as played when it ended; its last place must not undo that.
+        let previous = previous
+            .filter(|(_, status)| *status != Status::Ended)
+            .map(|(seen, _)| seen);
+        if let Some(place) = place_to_save(previous, current, since) {
+            let progress = Progress {
+                position_secs: place.position_secs,
+                played: false,
+            };
+            save(core, place.episode, progress).await;
+            self.last_save = Some(Instant::now());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_web_and_file_addresses_are_played() {
+        assert!(url_for_player("https://cdn.example/a.mp3").is_some());
+        assert!(url_for_player("file:///home/me/a.mp3").is_some());
+        assert!(url_for_player("rtsp://cam.example/").is_none());
+        assert!(url_for_player("appsrc://").is_none());
+    }
+}

@@ -1,0 +1,86 @@
+// The UI's one door to Rust. Components and stores call a `Backend`, never `invoke` directly, so
+// tests can hand them a fake one. Command results are unwrapped here: failures become `ApiError`s
+// carrying the typed `{ code, message }` from Rust.
+import {
+  commands,
+  events,
+  type CommandError,
+  type Episode,
+  type EpisodeId,
+  type PlayerState,
+  type Show,
+  type ShowId,
+  type ShowPage,
+} from "../ipc/bindings";
+
+export class ApiError extends Error {
+  readonly detail: CommandError;
+  constructor(detail: CommandError) {
+    super(detail.message);
+    this.name = "ApiError";
+    this.detail = detail;
+  }
+}
+
+type Outcome<T> = { status: "ok"; data: T } | { status: "error"; error: CommandError };
+
+function unwrap<T>(outcome: Outcome<T>): T {
+  if (outcome.status === "ok") return outcome.data;
+  throw new ApiError(outcome.error);
+}
+
+export type Unlisten = () => void;
+
+export interface Backend {
+  subscribe(url: string): Promise<Show>;
+  listShows(): Promise<Show[]>;
+  getShowPage(showId: ShowId): Promise<ShowPage>;
+  getEpisode(episodeId: EpisodeId): Promise<Episode>;
+  playEpisode(episodeId: EpisodeId): Promise<void>;
+  togglePlayback(): Promise<void>;
+  pausePlayback(): Promise<void>;
+  seekPlayback(positionSecs: number): Promise<void>;
+  getPlayerState(): Promise<PlayerState>;
+  setVolume(volume: number): Promise<void>;
+  onPlaybackChanged(listener: (state: PlayerState) => void): Promise<Unlisten>;
+  onLibraryChanged(listener: (showId: ShowId | null) => void): Promise<Unlisten>;
+}
+
+export const tauriBackend: Backend = {
+  subscribe: async (url) => unwrap(await commands.subscribe(url)),
+  listShows: async () => unwrap(await commands.listShows()),
+  getShowPage: async (showId) => unwrap(await commands.getShowPage(showId)),
+  getEpisode: async (episodeId) => unwrap(await commands.getEpisode(episodeId)),
+  playEpisode: async (episodeId) => {
+    unwrap(await commands.playEpisode(episodeId));
+  },
+  togglePlayback: async () => {
+    unwrap(await commands.togglePlayback());
+  },
+  pausePlayback: async () => {
+    unwrap(await commands.pausePlayback());
+  },
+  seekPlayback: async (positionSecs) => {
+    unwrap(await commands.seekPlayback(positionSecs));
+  },
+  getPlayerState: async () => unwrap(await commands.getPlayerState()),
+  setVolume: async (volume) => {
+    unwrap(await commands.setVolume(volume));
+  },
+  onPlaybackChanged: (listener) => events.playbackChanged.listen((event) => listener(event.payload)),
+  onLibraryChanged: (listener) =>
+    events.libraryChanged.listen((event) => listener(event.payload.showId)),
+};
+
+/** The message to show for anything a backend call threw. */
+export function describeError(error: unknown): string {
+  if (error instanceof ApiError) return error.message;
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+/** Where the web view fetches a show's cached artwork (served by Rust, never remote). */
+export function artworkUrl(showId: ShowId): string {
+  const windows = typeof navigator !== "undefined" && navigator.userAgent.includes("Windows");
+  return windows ? `http://artwork.localhost/show/${showId}` : `artwork://localhost/show/${showId}`;
+}

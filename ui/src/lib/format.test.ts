@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import { formatClock, formatRelativeDate, formatRemaining, formatSpokenDuration } from "./format";
+
+describe("formatClock", () => {
+  it("shows minutes and seconds, hours when needed", () => {
+    expect(formatClock(0)).toBe("0:00");
+    expect(formatClock(65)).toBe("1:05");
+    expect(formatClock(724.9)).toBe("12:04");
+    expect(formatClock(1466)).toBe("24:26");
+    expect(formatClock(3741)).toBe("1:02:21");
+  });
+  it("treats unknown and nonsense as zero", () => {
+    expect(formatClock(null)).toBe("0:00");
+    expect(formatClock(undefined)).toBe("0:00");
+    expect(formatClock(Number.NaN)).toBe("0:00");
+    expect(formatClock(-5)).toBe("0:00");
+  });
+});
+
+describe("formatSpokenDuration", () => {
+  it("spells the length out", () => {
+    expect(formatSpokenDuration(1466)).toBe("24 minutes 26 seconds");
+    expect(formatSpokenDuration(3741)).toBe("1 hour 2 minutes 21 seconds");
+    expect(formatSpokenDuration(3600)).toBe("1 hour");
+    expect(formatSpokenDuration(61)).toBe("1 minute 1 second");
+  });
+  it("is empty when unknown", () => {
+    expect(formatSpokenDuration(null)).toBe("");
+    expect(formatSpokenDuration(0)).toBe("");
+  });
+});
+
+describe("formatRelativeDate", () => {
+  const now = Date.UTC(2026, 10, 26, 12, 0, 0);
+  const ago = (seconds: number) => now / 1000 - seconds;
+  it("uses the largest sensible unit", () => {
+    expect(formatRelativeDate(ago(10), now)).toBe("just now");
+    expect(formatRelativeDate(ago(5 * 60), now)).toBe("5 minutes ago");
+    expect(formatRelativeDate(ago(3600), now)).toBe("1 hour ago");
+    expect(formatRelativeDate(ago(2 * 86400), now)).toBe("2 days ago");
+    expect(formatRelativeDate(ago(40 * 86400), now)).toBe("1 month ago");
+    expect(formatRelativeDate(ago(400 * 86400), now)).toBe("1 year ago");
+  });
+  it("handles the future and unknown dates", () => {
+    expect(formatRelativeDate(ago(-100), now)).toBe("upcoming");
+    expect(formatRelativeDate(null, now)).toBe("");
+  });
+});
+
+describe("formatRemaining", () => {
+  it("shows minutes left once started", () => {
+    expect(formatRemaining(0, 1466)).toBe("");
+    expect(formatRemaining(266, 1466)).toBe("20 min left");
+    expect(formatRemaining(1460, 1466)).toBe("almost done");
+    expect(formatRemaining(100, null)).toBe("");
+  });
+});

@@ -1,0 +1,62 @@
+// The one player store: fed by PlaybackChanged events from Rust, never polled. No playback logic
+// lives here; it only mirrors the player's state and forwards the listener's requests.
+import type { Backend, Unlisten } from "../api/backend";
+import type { EpisodeId, PlayerState } from "../ipc/bindings";
+
+const idle: PlayerState = {
+  status: "stopped",
+  track: null,
+  positionSecs: 0,
+  durationSecs: null,
+  rate: 1,
+  volume: 1,
+  muted: false,
+  bufferingPercent: 100,
+  error: null,
+};
+
+export class PlayerStore {
+  state: PlayerState = $state(idle);
+  readonly #backend: Backend;
+  #unlisten: Unlisten | null = null;
+
+  constructor(backend: Backend) {
+    this.#backend = backend;
+  }
+
+  get isPlaying(): boolean {
+    return this.state.status === "playing" || this.state.status === "buffering";
+  }
+
+  get currentEpisode(): EpisodeId | null {
+    return this.state.track?.id ?? null;
+  }
+
+  async start(): Promise<void> {
+    this.#unlisten = await this.#backend.onPlaybackChanged((next) => {
+      this.state = next;
+    });
+    this.state = await this.#backend.getPlayerState();
+  }
+
+  stop(): void {
+    this.#unlisten?.();
+    this.#unlisten = null;
+  }
+
+  play(episodeId: EpisodeId): Promise<void> {
+    return this.#backend.playEpisode(episodeId);
+  }
+
+  toggle(): Promise<void> {
+    return this.#backend.togglePlayback();
+  }
+
+  seek(positionSecs: number): Promise<void> {
+    return this.#backend.seekPlayback(positionSecs);
+  }
+
+  setVolume(volume: number): Promise<void> {
+    return this.#backend.setVolume(volume);
+  }
+}
