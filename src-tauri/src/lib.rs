@@ -84,6 +84,7 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
         Some(_) => data_dir.join("logs"),
         None => handle.path().app_log_dir()?,
     };
+    let _ = std::fs::create_dir_all(&log_dir);
     app.manage(LogGuard(logging::init(&log_dir)));
     tracing::info!(version = env!("CARGO_PKG_VERSION"), data = %data_dir.display(), "Earshot starting");
 

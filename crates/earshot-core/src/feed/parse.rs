@@ -3,6 +3,7 @@
 
 use url::Url;
 
+use super::duration::{item_durations, parse_duration};
 use super::notes::sanitize_notes;
 use crate::model::UnixTime;
 
@@ -68,10 +69,21 @@ pub fn parse_feed(body: &[u8], feed_url: &Url) -> Result<ParsedFeed, String> {
         }
     }
 
+    // feed-rs misreads `MM:SS`; when the raw values line up with the entries, they win.
+    let raw_durations = item_durations(body);
+    let aligned = raw_durations.len() == feed.entries.len();
     let episodes = feed
         .entries
         .iter()
-        .map(|entry| parse_entry(entry, feed_url))
+        .enumerate()
+        .map(|(index, entry)| {
+            let itunes = aligned.then(|| {
+                raw_durations[index]
+                    .as_deref()
+                    .and_then(parse_duration)
+            });
+            parse_entry(entry, feed_url, itunes)
+        })
         .collect();
 
     Ok(ParsedFeed {
@@ -89,7 +101,12 @@ pub fn parse_feed(body: &[u8], feed_url: &Url) -> Result<ParsedFeed, String> {
     })
 }
 
-fn parse_entry(entry: &feed_rs::model::Entry, feed_url: &Url) -> ParsedEpisode {
+/// `itunes_duration` is `Some(parsed)` when the raw `itunes:duration` could be read for this entry.
+fn parse_entry(
+    entry: &feed_rs::model::Entry,
+    feed_url: &Url,
+    itunes_duration: Option<Option<f64>>,
+) -> ParsedEpisode {
     let enclosure = entry
         .media
         .iter()
@@ -101,13 +118,22 @@ fn parse_entry(entry: &feed_rs::model::Entry, feed_url: &Url) -> ParsedEpisode {
                 .map(|t| t.ty().as_str() == "audio")
                 .unwrap_or(false)
         });
-    let duration = entry
-        .media
-        .iter()
-        .find_map(|m| m.duration)
-        .or_else(|| enclosure.and_then(|c| c.duration))
-        .map(|d| d.as_secs_f64())
-        .filter(|d| *d > 0.0);
+    let from_media = || {
+        entry
+            .media
+            .iter()
+            .find_map(|m| m.duration)
+            .or_else(|| enclosure.and_then(|c| c.duration))
+            .map(|d| d.as_secs_f64())
+    };
+    let duration = match itunes_duration {
+        Some(Some(secs)) => Some(secs),
+        Some(None) => enclosure
+            .and_then(|c| c.duration)
+            .map(|d| d.as_secs_f64()),
+        None => from_media(),
+    }
+    .filter(|d| *d > 0.0);
     let enclosure_url = enclosure.and_then(|c| c.url.as_ref()).map(|u| u.to_string());
     let notes = entry
         .content
@@ -198,7 +224,7 @@ mod tests {
     <item>
       <title>Episode one</title>
       <pubDate>Mon, 2 Nov 2026 08:00:00 GMT</pubDate>
-      <itunes:duration>1466</itunes:duration>
+      <itunes:duration>24:26</itunes:duration>
       <enclosure url="https://cdn.example/1.mp3" type="audio/mpeg"/>
     </item>
   </channel>

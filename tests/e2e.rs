@@ -1,0 +1,445 @@
+//! The end-to-end journey, in the real app: the built `earshot` binary in a real WebKitGTK window
+//! (under Xvfb when there is no display), driven over WebDriver (tauri-driver + WebKitWebDriver),
+//! against a loopback server that serves a fixture feed, artwork and real MP3 audio.
+//!
+//! Subscribe (after three bad addresses that must leave the library untouched), see the show,
+//! play, watch the position advance, pause, seek by clicking the bar, quit, start again and find
+//! the subscription and the place. Screenshots go to `target/e2e-screenshots/`.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use earshot_player::fixtures::{ToneFormat, render_tone};
+use earshot_testkit::{FixtureServer, Route};
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+
+const FEED_TEMPLATE: &str = include_str!("fixtures/show/feed.xml");
+const ENTER: &str = "\u{E007}";
+
+/// A child process that is killed when the test ends, pass or fail.
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        // SIGTERM first, so tauri-driver can stop the WebKitWebDriver it started.
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+/// Starts Xvfb when there is no display (CI runs under `xvfb-run` already).
+fn display() -> (Option<Killed>, String) {
+    if let Some(display) = std::env::var("DISPLAY").ok().filter(|d| !d.is_empty()) {
+        return (None, display);
+    }
+    let mut child = Command::new("Xvfb")
+        .args(["-displayfd", "1", "-screen", "0", "1280x860x24", "-nolisten", "tcp"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("Xvfb is installed (cargo xtask test installs it)");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("piped"))
+        .read_line(&mut line)
+        .expect("Xvfb reports its display");
+    (Some(Killed(child)), format!(":{}", line.trim()))
+}
+
+fn tauri_driver() -> PathBuf {
+    if let Some(path) = std::env::var_os("TAURI_DRIVER") {
+        return PathBuf::from(path);
+    }
+    let in_cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .map(|home| home.join("bin/tauri-driver"));
+    match in_cargo_home {
+        Some(path) if path.exists() => path,
+        _ => PathBuf::from("tauri-driver"),
+    }
+}
+
+struct Driver {
+    _process: Killed,
+    port: u16,
+}
+
+fn start_driver(display: &str, data_dir: &Path) -> Driver {
+    let port = free_port();
+    let native_port = free_port();
+    let process = Command::new(tauri_driver())
+        .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+        .env("DISPLAY", display)
+        .env("EARSHOT_DATA_DIR", data_dir)
+        .env("EARSHOT_AUDIO_SINK", "fakesink sync=true")
+        .env("RUST_LOG", "info")
+        .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("tauri-driver runs (cargo install tauri-driver --locked; cargo xtask test does this)");
+    Driver {
+        _process: Killed(process),
+        port,
+    }
+}
+
+async fn launch(driver: &Driver) -> Client {
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "tauri:options".into(),
+        serde_json::json!({ "application": env!("CARGO_BIN_EXE_earshot") }),
+    );
+    capabilities.insert("browserName".into(), "wry".into());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let mut builder = ClientBuilder::new(HttpConnector::new());
+        builder.capabilities(capabilities.clone());
+        match builder.connect(&format!("http://127.0.0.1:{}", driver.port)).await {
+            Ok(client) => return client,
+            Err(error) if Instant::now() < deadline => {
+                let _ = error;
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            Err(error) => panic!("no WebDriver session with the app: {error}"),
+        }
+    }
+}
+
+/// Polls until `probe` returns `Some`, or panics saying what was awaited.
+async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(value) = probe().await {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The trimmed text content of every element matching `css`.
+async fn texts_of(client: &Client, css: &str) -> Vec<String> {
+    let script = "return Array.from(document.querySelectorAll(arguments[0])).map(e => e.textContent.trim());";
+    let call = client.execute(script, vec![css.into()]);
+    let value = match tokio::time::timeout(Duration::from_secs(5), call).await {
+        Ok(Ok(value)) => value,
+        Ok(Err(error)) => {
+            eprintln!("script failed for {css}: {error}");
+            serde_json::Value::Null
+        }
+        Err(_) => {
+            eprintln!("script timed out for {css}");
+            serde_json::Value::Null
+        }
+    };
+    value
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn text_of(client: &Client, css: &str) -> Option<String> {
+    texts_of(client, css).await.into_iter().next()
+}
+
+async fn attr_of(client: &Client, css: &str, name: &str) -> Option<String> {
+    let element = client.find(Locator::Css(css)).await.ok()?;
+    element.attr(name).await.ok().flatten()
+}
+
+/// `12:04 / 24:26` → (724, 1466).
+fn parse_time(text: &str) -> Option<(f64, f64)> {
+    let clock = |t: &str| {
+        t.trim()
+            .split(':')
+            .try_fold(0.0, |acc, part| part.parse::<f64>().ok().map(|v| acc * 60.0 + v))
+    };
+    let (position, duration) = text.split_once('/')?;
+    Some((clock(position)?, clock(duration)?))
+}
+
+async fn player_time(client: &Client) -> Option<(f64, f64)> {
+    parse_time(&text_of(client, "[data-testid=player-time]").await?)
+}
+
+/// Saves a PNG of the window; returns whether WebKitWebDriver produced one in time.
+async fn screenshot(client: &Client, name: &str) -> bool {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e-screenshots");
+    let _ = std::fs::create_dir_all(&dir);
+    match tokio::time::timeout(Duration::from_secs(10), client.screenshot()).await {
+        Ok(Ok(png)) => {
+            std::fs::write(dir.join(name), png).expect("screenshot saved");
+            true
+        }
+        Ok(Err(error)) => {
+            eprintln!("screenshot {name} failed: {error}");
+            false
+        }
+        Err(_) => {
+            eprintln!("screenshot {name} timed out");
+            false
+        }
+    }
+}
+
+/// The feed's episode titles in order, read independently of the app's parser.
+fn titles_in(feed: &str) -> Vec<String> {
+    feed.split("<item>")
+        .skip(1)
+        .filter_map(|item| {
+            let start = item.find("<title>")? + "<title>".len();
+            let end = item.find("</title>")?;
+            Some(item[start..end].replace("&amp;", "&"))
+        })
+        .collect()
+}
+
+async fn add_podcast(client: &Client, url: &str) {
+    let input = eventually("the add-podcast field", Duration::from_secs(10), || async {
+        client.find(Locator::Css("[data-testid=add-podcast-url]")).await.ok()
+    })
+    .await;
+    input.clear().await.expect("field cleared");
+    input
+        .send_keys(&format!("{url}{ENTER}"))
+        .await
+        .expect("typed the address");
+}
+
+async fn expect_add_error(client: &Client, url: &str, expected: &str) {
+    add_podcast(client, url).await;
+    let message = eventually(&format!("an error for {url}"), Duration::from_secs(30), || async {
+        text_of(client, "[data-testid=add-podcast-error]")
+            .await
+            .filter(|m| m.contains(expected))
+    })
+    .await;
+    assert!(message.contains(expected), "{message}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn subscribe_play_pause_seek_and_resume_after_restart() {
+    let started = Instant::now();
+    let data = tempfile::tempdir().expect("data dir");
+    let media = tempfile::tempdir().expect("media dir");
+
+    // Loopback server: the feed, its artwork, 120 s of real MP3 per episode, and bad answers.
+    let server = FixtureServer::start().await.expect("server");
+    let feed = FEED_TEMPLATE.replace("{{BASE}}", &server.base());
+    server.route("/feed.xml", Route::ok("application/rss+xml; charset=utf-8", feed.clone()));
+    let artwork = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("icons/icon.png"))
+        .expect("icon");
+    server.route("/artwork.png", Route::ok("image/png", artwork));
+    let tone = media.path().join("episode.mp3");
+    render_tone(&tone, 120, ToneFormat::Mp3).expect("audio renders");
+    let audio = std::fs::read(&tone).expect("audio");
+    for n in 1..=24 {
+        server.route(&format!("/audio/episode-{n:03}.mp3"), Route::ok("audio/mpeg", audio.clone()));
+    }
+    server.route(
+        "/about.html",
+        Route::ok("text/html", "<!doctype html><html><body>Our show!</body></html>"),
+    );
+    let expected_titles = titles_in(&feed);
+    assert_eq!(expected_titles.len(), 24);
+
+    let (_xvfb, display) = display();
+    let driver = start_driver(&display, data.path());
+
+    // First run. (WebKitWebDriver answers screenshots only once the window has had input, so
+    // every screenshot below comes after a click.)
+    let client = launch(&driver).await;
+    let add = eventually("the Add podcast button", Duration::from_secs(30), || async {
+        client.find(Locator::Css("[data-testid=add-podcast]")).await.ok()
+    })
+    .await;
+    add.click().await.expect("opened Add podcast");
+
+    expect_add_error(&client, &server.url("/missing.xml"), "404").await;
+    expect_add_error(&client, &server.url("/about.html"), "not a podcast feed").await;
+    let closed = format!("http://127.0.0.1:{}/feed.xml", free_port());
+    expect_add_error(&client, &closed, "Could not reach").await;
+    assert!(
+        texts_of(&client, "[data-testid=library-show]").await.is_empty(),
+        "bad addresses must leave the library empty"
+    );
+
+    add_podcast(&client, &server.url("/feed.xml")).await;
+    let title = eventually("the show page", Duration::from_secs(30), || async {
+        text_of(&client, "[data-testid=show-title]").await
+    })
+    .await;
+    assert_eq!(title, "The Backend Hour");
+    assert_eq!(
+        text_of(&client, "[data-testid=show-author]").await.as_deref(),
+        Some("Sam Rivera")
+    );
+    let shown_titles = eventually("all episodes listed", Duration::from_secs(10), || async {
+        let titles = texts_of(&client, "[data-testid=episode-title]").await;
+        (titles.len() == expected_titles.len()).then_some(titles)
+    })
+    .await;
+    assert_eq!(shown_titles, expected_titles);
+    let durations = texts_of(&client, "[data-testid=episode-duration]").await;
+    assert_eq!(durations.first().map(String::as_str), Some("24 minutes 26 seconds"));
+    let artwork_loaded = eventually("the artwork from the artwork: protocol", Duration::from_secs(10), || async {
+        let loaded = client
+            .execute(
+                "const img = document.querySelector('[data-testid=show-page] [data-testid=artwork]'); \
+                 return !!img && img.complete && img.naturalWidth > 0;",
+                vec![],
+            )
+            .await
+            .ok()?;
+        loaded.as_bool().filter(|l| *l)
+    })
+    .await;
+    assert!(artwork_loaded);
+    let notes_html: String = client
+        .execute("return document.querySelector('[data-testid=show-page]').innerHTML;", vec![])
+        .await
+        .expect("page html")
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(!notes_html.contains("<script"), "show notes must be sanitized");
+    assert!(screenshot(&client, "show-page.png").await);
+
+    // Play the newest episode and watch the clock.
+    let play = client
+        .find(Locator::Css("[data-testid=play-episode]"))
+        .await
+        .expect("a play button");
+    play.click().await.expect("pressed play");
+    eventually("playback to start", Duration::from_secs(30), || async {
+        attr_of(&client, "[data-testid=player-toggle]", "data-state")
+            .await
+            .filter(|s| s == "playing")
+    })
+    .await;
+    assert_eq!(
+        text_of(&client, "[data-testid=player-title]").await.as_deref(),
+        Some(expected_titles[0].as_str())
+    );
+    let (first, _) = player_time(&client).await.expect("a clock");
+    let (advanced, duration) = eventually("the position to advance 2 s", Duration::from_secs(5), || async {
+        player_time(&client).await.filter(|(p, _)| *p >= first + 2.0)
+    })
+    .await;
+    assert!(advanced >= first + 2.0);
+    assert!((duration - 120.0).abs() <= 2.0, "the bar shows the real duration: {duration}");
+    assert!(screenshot(&client, "playing.png").await);
+
+    client
+        .find(Locator::Css("[data-testid=player-toggle]"))
+        .await
+        .expect("toggle")
+        .click()
+        .await
+        .expect("pressed pause");
+    eventually("pause", Duration::from_secs(10), || async {
+        attr_of(&client, "[data-testid=player-toggle]", "data-state")
+            .await
+            .filter(|s| s == "paused")
+    })
+    .await;
+
+    // Seek by clicking the middle of the bar: 60 s of 120 s.
+    client
+        .find(Locator::Css("[data-testid=player-seek]"))
+        .await
+        .expect("seek bar")
+        .click()
+        .await
+        .expect("clicked the bar");
+    let (saved, _) = eventually("the seek to land near 1:00", Duration::from_secs(10), || async {
+        player_time(&client).await.filter(|(p, _)| (*p - 60.0).abs() <= 3.0)
+    })
+    .await;
+    // The saver writes on seek; give the write a moment before quitting.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert!(screenshot(&client, "paused-after-seek.png").await);
+    client.close().await.expect("app closed");
+
+    // Second run against the same data folder.
+    // A fresh driver too: WebKitWebDriver's second session on one process can stop answering.
+    drop(driver);
+    let driver = start_driver(&display, data.path());
+    let client = launch(&driver).await;
+    let restored_show = eventually("the subscription after restart", Duration::from_secs(30), || async {
+        let shows = texts_of(&client, "[data-testid=library-show]").await;
+        (!shows.is_empty()).then_some(shows)
+    })
+    .await;
+    client
+        .find(Locator::Css("[data-testid=library-show]"))
+        .await
+        .expect("the show's tile")
+        .click()
+        .await
+        .expect("opened the show");
+    let progress = eventually("the episode's progress on the show page", Duration::from_secs(20), || async {
+        text_of(&client, "[data-testid=episode-progress]").await
+    })
+    .await;
+    assert!(progress.contains("min left"), "{progress}");
+    assert_eq!(restored_show.len(), 1);
+    assert!(restored_show[0].contains("The Backend Hour"), "{restored_show:?}");
+    eventually("the episode back in the player", Duration::from_secs(20), || async {
+        text_of(&client, "[data-testid=player-title]")
+            .await
+            .filter(|t| t == &expected_titles[0])
+    })
+    .await;
+    let (resumed, _) = eventually("the saved place", Duration::from_secs(20), || async {
+        player_time(&client).await.filter(|(p, _)| (*p - saved).abs() <= 2.0)
+    })
+    .await;
+    assert!((resumed - saved).abs() <= 2.0, "resumed at {resumed}, saved {saved}");
+    assert!(screenshot(&client, "restored.png").await);
+
+    // Playing on continues from there.
+    client
+        .find(Locator::Css("[data-testid=player-toggle]"))
+        .await
+        .expect("toggle")
+        .click()
+        .await
+        .expect("pressed play");
+    eventually("playback from the saved place", Duration::from_secs(20), || async {
+        player_time(&client).await.filter(|(p, _)| *p > saved + 0.5 && *p < saved + 10.0)
+    })
+    .await;
+    client.close().await.expect("app closed");
+
+    eprintln!("e2e journey wall time: {:.1} s", started.elapsed().as_secs_f64());
+}
