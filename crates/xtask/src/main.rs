@@ -1,1 +1,123 @@
-fn main() {}
+//! `cargo xtask run | test`: the project's two commands. Each sets up what is missing on this
+//! machine (system packages on Debian/Ubuntu, the UI's npm packages, tauri-driver for tests),
+//! then starts the app or runs every check and test. On macOS and Windows it says what to
+//! install instead of installing it.
+
+mod setup;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use setup::Purpose;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = workspace_root();
+    let result = match args.first().map(String::as_str) {
+        Some("run") => run(&root, &args[1..]),
+        Some("test") => test(&root),
+        Some("setup") => setup::ensure(&root, Purpose::Test),
+        _ => {
+            eprintln!(
+                "usage: cargo xtask <command>\n\n  run [--release]  set up what is missing, then start Earshot\n  test             set up what is missing, then run every check and test\n  setup            only set up (system packages, npm packages, tauri-driver)"
+            );
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .ancestors()
+        .nth(2)
+        .map(Path::to_path_buf)
+        .unwrap_or(manifest)
+}
+
+pub(crate) fn step(title: &str) {
+    eprintln!("\n==> {title}");
+}
+
+/// Runs `command` to completion; an error names it.
+pub(crate) fn exec(command: &mut Command) -> Result<(), String> {
+    let shown = format!("{command:?}");
+    let status = command
+        .status()
+        .map_err(|e| format!("could not start {shown}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{shown} failed ({status})"))
+    }
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+fn npm(root: &Path) -> Command {
+    let mut command = Command::new("npm");
+    command.current_dir(root.join("ui"));
+    command
+}
+
+fn run(root: &Path, args: &[String]) -> Result<(), String> {
+    setup::ensure(root, Purpose::Run)?;
+    step("Building the UI");
+    exec(npm(root).args(["run", "build"]))?;
+    step("Starting Earshot");
+    let mut command = cargo();
+    command.current_dir(root).args(["run", "-p", "earshot"]);
+    if args.iter().any(|a| a == "--release") {
+        command.arg("--release");
+    }
+    exec(&mut command)
+}
+
+fn test(root: &Path) -> Result<(), String> {
+    setup::ensure(root, Purpose::Test)?;
+    step("Building the UI (the app embeds it)");
+    exec(npm(root).args(["run", "build"]))?;
+
+    step("cargo fmt --check");
+    exec(cargo().current_dir(root).args(["fmt", "--all", "--check"]))?;
+    step("cargo clippy -D warnings");
+    exec(cargo().current_dir(root).args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    step("UI type check");
+    exec(npm(root).args(["run", "check"]))?;
+    step("UI lint");
+    exec(npm(root).args(["run", "lint"]))?;
+    step("UI unit tests");
+    exec(npm(root).args(["run", "test"]))?;
+
+    step("Rust tests, including the end-to-end journeys in the real app");
+    // A private session bus for the app (GTK and WebKit expect one); the e2e tests start their
+    // own Xvfb when there is no display.
+    let mut tests = Command::new("dbus-run-session");
+    tests
+        .current_dir(root)
+        .arg("--")
+        .arg(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+        .args(["test", "--workspace", "--all-targets"])
+        .env("RUST_BACKTRACE", "1");
+    if cfg!(target_os = "linux") {
+        exec(&mut tests)
+    } else {
+        exec(cargo().current_dir(root).args(["test", "--workspace", "--all-targets"]))
+    }
+}
