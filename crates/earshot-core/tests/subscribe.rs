@@ -1,0 +1,158 @@
+//! Subscribing over real HTTP (a loopback server with real headers) into a real SQLite file.
+
+use std::path::Path;
+
+use earshot_core::{Core, CoreConfig, ErrorCode, Progress};
+use earshot_testkit::{FixtureServer, Route};
+
+const NOW: i64 = 1_795_000_000;
+
+fn fixture_feed(base: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/show/feed.xml");
+    std::fs::read_to_string(path)
+        .expect("fixture feed")
+        .replace("{{BASE}}", base)
+}
+
+async fn setup() -> (FixtureServer, tempfile::TempDir, Core) {
+    let server = FixtureServer::start().await.expect("server");
+    server.route(
+        "/feed.xml",
+        Route::ok("application/rss+xml", fixture_feed(&server.base())),
+    );
+    let icon = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../icons/128x128.png");
+    server.route("/artwork.png", Route::ok("image/png", std::fs::read(icon).expect("icon")));
+    server.route("/page.html", Route::ok("text/html", "<!doctype html><html><body>hi</body></html>"));
+    server.route("/moved", Route::redirect(301, "/feed.xml"));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let core = Core::open(CoreConfig {
+        data_dir: dir.path().to_path_buf(),
+        user_agent: "earshot-tests".into(),
+    })
+    .await
+    .expect("core opens");
+    (server, dir, core)
+}
+
+#[tokio::test]
+async fn subscribing_stores_the_show_its_episodes_and_artwork() {
+    let (server, _dir, core) = setup().await;
+    let show = core.subscribe(&server.url("/feed.xml"), NOW).await.expect("subscribed");
+    assert_eq!(show.title, "The Backend Hour");
+    assert_eq!(show.author.as_deref(), Some("Sam Rivera"));
+    assert_eq!(show.episode_count, 24);
+    assert!(show.has_artwork);
+    assert_eq!(show.categories, vec!["Technology".to_string()]);
+    assert!(core.artwork(show.id).await.is_some_and(|a| a.mime == "image/png"));
+
+    let page = core.show_page(show.id).await.expect("page");
+    assert_eq!(page.episodes.len(), 24);
+    let newest = &page.episodes[0];
+    assert_eq!(newest.title, "The Cost of HTTP/2 Streams");
+    assert_eq!(newest.duration_secs, Some(1466.0));
+    assert!(!newest.notes_html.contains("script"));
+    assert!(newest.notes_html.contains("12:26 Cost of HTTP/2"));
+    let dates: Vec<_> = page.episodes.iter().map(|e| e.published_at).collect();
+    assert!(dates.windows(2).all(|w| w[0] >= w[1]), "newest first");
+    assert_eq!(page.episodes[1].duration_secs, Some(3741.0));
+
+    // The same feed again, or through a redirect, is the same subscription.
+    let again = core.subscribe(&server.url("/feed.xml"), NOW).await.expect("again");
+    assert_eq!(again.id, show.id);
+    let moved = core.subscribe(&server.url("/moved"), NOW).await.expect("redirected");
+    assert_eq!(moved.id, show.id);
+    assert_eq!(core.shows().await.expect("shows").len(), 1);
+}
+
+#[tokio::test]
+async fn bad_addresses_give_clear_errors_and_leave_the_library_untouched() {
+    let (server, _dir, core) = setup().await;
+    let closed_port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
+        listener.local_addr().expect("addr").port()
+    };
+    let cases = [
+        (server.url("/missing.xml"), ErrorCode::HttpStatus, "404"),
+        (server.url("/page.html"), ErrorCode::NotAFeed, "web page"),
+        (
+            format!("http://127.0.0.1:{closed_port}/feed.xml"),
+            ErrorCode::Network,
+            "Could not reach",
+        ),
+        ("not a url at all".to_string(), ErrorCode::InvalidUrl, "not a web address"),
+    ];
+    for (url, code, words) in cases {
+        let error = core.subscribe(&url, NOW).await.expect_err(&url);
+        assert_eq!(error.code(), code, "{url}: {error}");
+        assert!(error.to_string().contains(words), "{url}: {error}");
+    }
+    assert!(core.shows().await.expect("shows").is_empty());
+}
+
+#[tokio::test]
+async fn the_place_survives_a_refresh_and_a_restart() {
+    let (server, dir, core) = setup().await;
+    let show = core.subscribe(&server.url("/feed.xml"), NOW).await.expect("subscribed");
+    let episode = core.show_page(show.id).await.expect("page").episodes[3].clone();
+    let place = Progress {
+        position_secs: 754.5,
+        played: false,
+    };
+    core.save_progress(episode.id, place, NOW).await.expect("saved");
+    assert_eq!(core.last_in_progress().await.expect("last"), Some(episode.id));
+
+    // The publisher edits the feed; the episode keeps its identity and the listener's place.
+    let edited = fixture_feed(&server.base()).replace(&episode.title, "A Better Title");
+    let parsed = earshot_core::feed::parse_feed(
+        edited.as_bytes(),
+        &url::Url::parse(&server.url("/feed.xml")).expect("url"),
+    )
+    .expect("parses");
+    core.library()
+        .store_feed(&show.feed_url, &parsed, &Default::default(), NOW + 60)
+        .await
+        .expect("refreshed");
+    let after = core.episode(episode.id).await.expect("episode");
+    assert_eq!(after.title, "A Better Title");
+    assert_eq!(after.progress, place);
+    core.close().await;
+
+    let reopened = Core::open(CoreConfig {
+        data_dir: dir.path().to_path_buf(),
+        user_agent: "earshot-tests".into(),
+    })
+    .await
+    .expect("reopens");
+    let request = reopened.play_request(episode.id).await.expect("request");
+    assert_eq!(request.start_at_secs, 754.5);
+    assert_eq!(request.show_title, "The Backend Hour");
+}
+
+#[tokio::test]
+async fn a_library_from_a_newer_version_is_refused_untouched() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = CoreConfig {
+        data_dir: dir.path().to_path_buf(),
+        user_agent: "earshot-tests".into(),
+    };
+    let core = Core::open(config.clone()).await.expect("opens");
+    core.close().await;
+    // A future Earshot recorded a migration this one does not know.
+    let db = dir.path().join("earshot.db");
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", db.display()))
+        .await
+        .expect("raw connection");
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES (99990101000000, 'from the future', 1, x'00', 0)",
+    )
+    .execute(&pool)
+    .await
+    .expect("recorded");
+    pool.close().await;
+    let before = std::fs::read(&db).expect("db bytes");
+    let error = Core::open(config).await.expect_err("refused");
+    assert_eq!(error.code(), ErrorCode::NewerDatabase);
+    assert!(error.to_string().contains("newer version"), "{error}");
+    assert_eq!(std::fs::read(&db).expect("db bytes"), before, "the file is not touched");
+}
