@@ -53,7 +53,15 @@ fn display() -> (Option<Killed>, String) {
         return (None, display);
     }
     let mut child = Command::new("Xvfb")
-        .args(["-displayfd", "1", "-screen", "0", "1280x860x24", "-nolisten", "tcp"])
+        .args([
+            "-displayfd",
+            "1",
+            "-screen",
+            "0",
+            "1280x860x24",
+            "-nolisten",
+            "tcp",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -88,7 +96,12 @@ fn start_driver(display: &str, data_dir: &Path) -> Driver {
     let port = free_port();
     let native_port = free_port();
     let process = Command::new(tauri_driver())
-        .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+        .args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &native_port.to_string(),
+        ])
         .env("DISPLAY", display)
         .env("EARSHOT_DATA_DIR", data_dir)
         .env("EARSHOT_AUDIO_SINK", "fakesink sync=true")
@@ -96,7 +109,9 @@ fn start_driver(display: &str, data_dir: &Path) -> Driver {
         .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
         .stdout(Stdio::null())
         .spawn()
-        .expect("tauri-driver runs (cargo install tauri-driver --locked; cargo xtask test does this)");
+        .expect(
+            "tauri-driver runs (cargo install tauri-driver --locked; cargo xtask test does this)",
+        );
     Driver {
         _process: Killed(process),
         port,
@@ -114,7 +129,10 @@ async fn launch(driver: &Driver) -> Client {
     loop {
         let mut builder = ClientBuilder::new(HttpConnector::new());
         builder.capabilities(capabilities.clone());
-        match builder.connect(&format!("http://127.0.0.1:{}", driver.port)).await {
+        match builder
+            .connect(&format!("http://127.0.0.1:{}", driver.port))
+            .await
+        {
             Ok(client) => return client,
             Err(error) if Instant::now() < deadline => {
                 let _ = error;
@@ -179,9 +197,9 @@ async fn attr_of(client: &Client, css: &str, name: &str) -> Option<String> {
 /// `12:04 / 24:26` → (724, 1466).
 fn parse_time(text: &str) -> Option<(f64, f64)> {
     let clock = |t: &str| {
-        t.trim()
-            .split(':')
-            .try_fold(0.0, |acc, part| part.parse::<f64>().ok().map(|v| acc * 60.0 + v))
+        t.trim().split(':').try_fold(0.0, |acc, part| {
+            part.parse::<f64>().ok().map(|v| acc * 60.0 + v)
+        })
     };
     let (position, duration) = text.split_once('/')?;
     Some((clock(position)?, clock(duration)?))
@@ -225,7 +243,10 @@ fn titles_in(feed: &str) -> Vec<String> {
 
 async fn add_podcast(client: &Client, url: &str) {
     let input = eventually("the add-podcast field", Duration::from_secs(10), || async {
-        client.find(Locator::Css("[data-testid=add-podcast-url]")).await.ok()
+        client
+            .find(Locator::Css("[data-testid=add-podcast-url]"))
+            .await
+            .ok()
     })
     .await;
     input.clear().await.expect("field cleared");
@@ -237,11 +258,15 @@ async fn add_podcast(client: &Client, url: &str) {
 
 async fn expect_add_error(client: &Client, url: &str, expected: &str) {
     add_podcast(client, url).await;
-    let message = eventually(&format!("an error for {url}"), Duration::from_secs(30), || async {
-        text_of(client, "[data-testid=add-podcast-error]")
-            .await
-            .filter(|m| m.contains(expected))
-    })
+    let message = eventually(
+        &format!("an error for {url}"),
+        Duration::from_secs(30),
+        || async {
+            text_of(client, "[data-testid=add-podcast-error]")
+                .await
+                .filter(|m| m.contains(expected))
+        },
+    )
     .await;
     assert!(message.contains(expected), "{message}");
 }
@@ -255,19 +280,28 @@ async fn subscribe_play_pause_seek_and_resume_after_restart() {
     // Loopback server: the feed, its artwork, 120 s of real MP3 per episode, and bad answers.
     let server = FixtureServer::start().await.expect("server");
     let feed = FEED_TEMPLATE.replace("{{BASE}}", &server.base());
-    server.route("/feed.xml", Route::ok("application/rss+xml; charset=utf-8", feed.clone()));
-    let artwork = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("icons/icon.png"))
-        .expect("icon");
+    server.route(
+        "/feed.xml",
+        Route::ok("application/rss+xml; charset=utf-8", feed.clone()),
+    );
+    let artwork =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("icons/icon.png")).expect("icon");
     server.route("/artwork.png", Route::ok("image/png", artwork));
     let tone = media.path().join("episode.mp3");
     render_tone(&tone, 120, ToneFormat::Mp3).expect("audio renders");
     let audio = std::fs::read(&tone).expect("audio");
     for n in 1..=24 {
-        server.route(&format!("/audio/episode-{n:03}.mp3"), Route::ok("audio/mpeg", audio.clone()));
+        server.route(
+            &format!("/audio/episode-{n:03}.mp3"),
+            Route::ok("audio/mpeg", audio.clone()),
+        );
     }
     server.route(
         "/about.html",
-        Route::ok("text/html", "<!doctype html><html><body>Our show!</body></html>"),
+        Route::ok(
+            "text/html",
+            "<!doctype html><html><body>Our show!</body></html>",
+        ),
     );
     let expected_titles = titles_in(&feed);
     assert_eq!(expected_titles.len(), 24);
@@ -278,9 +312,16 @@ async fn subscribe_play_pause_seek_and_resume_after_restart() {
     // First run. (WebKitWebDriver answers screenshots only once the window has had input, so
     // every screenshot below comes after a click.)
     let client = launch(&driver).await;
-    let add = eventually("the Add podcast button", Duration::from_secs(30), || async {
-        client.find(Locator::Css("[data-testid=add-podcast]")).await.ok()
-    })
+    let add = eventually(
+        "the Add podcast button",
+        Duration::from_secs(30),
+        || async {
+            client
+                .find(Locator::Css("[data-testid=add-podcast]"))
+                .await
+                .ok()
+        },
+    )
     .await;
     add.click().await.expect("opened Add podcast");
 
@@ -289,7 +330,9 @@ async fn subscribe_play_pause_seek_and_resume_after_restart() {
     let closed = format!("http://127.0.0.1:{}/feed.xml", free_port());
     expect_add_error(&client, &closed, "Could not reach").await;
     assert!(
-        texts_of(&client, "[data-testid=library-show]").await.is_empty(),
+        texts_of(&client, "[data-testid=library-show]")
+            .await
+            .is_empty(),
         "bad addresses must leave the library empty"
     );
 
@@ -300,7 +343,9 @@ async fn subscribe_play_pause_seek_and_resume_after_restart() {
     .await;
     assert_eq!(title, "The Backend Hour");
     assert_eq!(
-        text_of(&client, "[data-testid=show-author]").await.as_deref(),
+        text_of(&client, "[data-testid=show-author]")
+            .await
+            .as_deref(),
         Some("Sam Rivera")
     );
     let shown_titles = eventually("all episodes listed", Duration::from_secs(10), || async {
@@ -310,7 +355,10 @@ async fn subscribe_play_pause_seek_and_resume_after_restart() {
     .await;
     assert_eq!(shown_titles, expected_titles);
     let durations = texts_of(&client, "[data-testid=episode-duration]").await;
-    assert_eq!(durations.first().map(String::as_str), Some("24 minutes 26 seconds"));
+    assert_eq!(
+        durations.first().map(String::as_str),
+        Some("24 minutes 26 seconds")
+    );
     let artwork_loaded = eventually("the artwork from the artwork: protocol", Duration::from_secs(10), || async {
         let loaded = client
             .execute(
@@ -325,13 +373,19 @@ async fn subscribe_play_pause_seek_and_resume_after_restart() {
     .await;
     assert!(artwork_loaded);
     let notes_html: String = client
-        .execute("return document.querySelector('[data-testid=show-page]').innerHTML;", vec![])
+        .execute(
+            "return document.querySelector('[data-testid=show-page]').innerHTML;",
+            vec![],
+        )
         .await
         .expect("page html")
         .as_str()
         .unwrap_or_default()
         .to_string();
-    assert!(!notes_html.contains("<script"), "show notes must be sanitized");
+    assert!(
+        !notes_html.contains("<script"),
+        "show notes must be sanitized"
+    );
     assert!(screenshot(&client, "show-page.png").await);
 
     // Play the newest episode and watch the clock.
@@ -347,16 +401,27 @@ async fn subscribe_play_pause_seek_and_resume_after_restart() {
     })
     .await;
     assert_eq!(
-        text_of(&client, "[data-testid=player-title]").await.as_deref(),
+        text_of(&client, "[data-testid=player-title]")
+            .await
+            .as_deref(),
         Some(expected_titles[0].as_str())
     );
     let (first, _) = player_time(&client).await.expect("a clock");
-    let (advanced, duration) = eventually("the position to advance 2 s", Duration::from_secs(5), || async {
-        player_time(&client).await.filter(|(p, _)| *p >= first + 2.0)
-    })
+    let (advanced, duration) = eventually(
+        "the position to advance 2 s",
+        Duration::from_secs(5),
+        || async {
+            player_time(&client)
+                .await
+                .filter(|(p, _)| *p >= first + 2.0)
+        },
+    )
     .await;
     assert!(advanced >= first + 2.0);
-    assert!((duration - 120.0).abs() <= 2.0, "the bar shows the real duration: {duration}");
+    assert!(
+        (duration - 120.0).abs() <= 2.0,
+        "the bar shows the real duration: {duration}"
+    );
     assert!(screenshot(&client, "playing.png").await);
 
     client
@@ -381,9 +446,15 @@ async fn subscribe_play_pause_seek_and_resume_after_restart() {
         .click()
         .await
         .expect("clicked the bar");
-    let (saved, _) = eventually("the seek to land near 1:00", Duration::from_secs(10), || async {
-        player_time(&client).await.filter(|(p, _)| (*p - 60.0).abs() <= 3.0)
-    })
+    let (saved, _) = eventually(
+        "the seek to land near 1:00",
+        Duration::from_secs(10),
+        || async {
+            player_time(&client)
+                .await
+                .filter(|(p, _)| (*p - 60.0).abs() <= 3.0)
+        },
+    )
     .await;
     // The saver writes on seek; give the write a moment before quitting.
     tokio::time::sleep(Duration::from_millis(800)).await;
@@ -395,10 +466,14 @@ async fn subscribe_play_pause_seek_and_resume_after_restart() {
     drop(driver);
     let driver = start_driver(&display, data.path());
     let client = launch(&driver).await;
-    let restored_show = eventually("the subscription after restart", Duration::from_secs(30), || async {
-        let shows = texts_of(&client, "[data-testid=library-show]").await;
-        (!shows.is_empty()).then_some(shows)
-    })
+    let restored_show = eventually(
+        "the subscription after restart",
+        Duration::from_secs(30),
+        || async {
+            let shows = texts_of(&client, "[data-testid=library-show]").await;
+            (!shows.is_empty()).then_some(shows)
+        },
+    )
     .await;
     client
         .find(Locator::Css("[data-testid=library-show]"))
@@ -407,24 +482,38 @@ async fn subscribe_play_pause_seek_and_resume_after_restart() {
         .click()
         .await
         .expect("opened the show");
-    let progress = eventually("the episode's progress on the show page", Duration::from_secs(20), || async {
-        text_of(&client, "[data-testid=episode-progress]").await
-    })
+    let progress = eventually(
+        "the episode's progress on the show page",
+        Duration::from_secs(20),
+        || async { text_of(&client, "[data-testid=episode-progress]").await },
+    )
     .await;
     assert!(progress.contains("min left"), "{progress}");
     assert_eq!(restored_show.len(), 1);
-    assert!(restored_show[0].contains("The Backend Hour"), "{restored_show:?}");
-    eventually("the episode back in the player", Duration::from_secs(20), || async {
-        text_of(&client, "[data-testid=player-title]")
-            .await
-            .filter(|t| t == &expected_titles[0])
-    })
+    assert!(
+        restored_show[0].contains("The Backend Hour"),
+        "{restored_show:?}"
+    );
+    eventually(
+        "the episode back in the player",
+        Duration::from_secs(20),
+        || async {
+            text_of(&client, "[data-testid=player-title]")
+                .await
+                .filter(|t| t == &expected_titles[0])
+        },
+    )
     .await;
     let (resumed, _) = eventually("the saved place", Duration::from_secs(20), || async {
-        player_time(&client).await.filter(|(p, _)| (*p - saved).abs() <= 2.0)
+        player_time(&client)
+            .await
+            .filter(|(p, _)| (*p - saved).abs() <= 2.0)
     })
     .await;
-    assert!((resumed - saved).abs() <= 2.0, "resumed at {resumed}, saved {saved}");
+    assert!(
+        (resumed - saved).abs() <= 2.0,
+        "resumed at {resumed}, saved {saved}"
+    );
     assert!(screenshot(&client, "restored.png").await);
 
     // Playing on continues from there.
@@ -435,11 +524,20 @@ async fn subscribe_play_pause_seek_and_resume_after_restart() {
         .click()
         .await
         .expect("pressed play");
-    eventually("playback from the saved place", Duration::from_secs(20), || async {
-        player_time(&client).await.filter(|(p, _)| *p > saved + 0.5 && *p < saved + 10.0)
-    })
+    eventually(
+        "playback from the saved place",
+        Duration::from_secs(20),
+        || async {
+            player_time(&client)
+                .await
+                .filter(|(p, _)| *p > saved + 0.5 && *p < saved + 10.0)
+        },
+    )
     .await;
     client.close().await.expect("app closed");
 
-    eprintln!("e2e journey wall time: {:.1} s", started.elapsed().as_secs_f64());
+    eprintln!(
+        "e2e journey wall time: {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 }

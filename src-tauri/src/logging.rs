@@ -21,7 +21,9 @@ pub fn init(log_dir: &Path) -> Option<WorkerGuard> {
         .filename_suffix("log")
         .max_log_files(7)
         .build(log_dir);
-    let stderr = fmt::layer().with_writer(std::io::stderr).with_filter(filter());
+    let stderr = fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_filter(filter());
     match file {
         Ok(appender) => {
             let (writer, guard) = tracing_appender::non_blocking(appender);

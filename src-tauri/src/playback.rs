@@ -148,7 +148,9 @@ impl PlaceSaver {
             }
             return;
         }
-        let since = self.last_save.map_or(f64::MAX, |t| t.elapsed().as_secs_f64());
+        let since = self
+            .last_save
+            .map_or(f64::MAX, |t| t.elapsed().as_secs_f64());
         // A finished episode was saved as played when it ended; its last place must not undo that.
         let previous = previous
             .filter(|(_, status)| *status != Status::Ended)

@@ -61,7 +61,21 @@ pub fn sniff_image(bytes: &[u8]) -> Option<&'static str> {
         [0x89, b'P', b'N', b'G', ..] => Some("image/png"),
         [0xFF, 0xD8, 0xFF, ..] => Some("image/jpeg"),
         [b'G', b'I', b'F', b'8', ..] => Some("image/gif"),
-        [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => Some("image/webp"),
+        [
+            b'R',
+            b'I',
+            b'F',
+            b'F',
+            _,
+            _,
+            _,
+            _,
+            b'W',
+            b'E',
+            b'B',
+            b'P',
+            ..,
+        ] => Some("image/webp"),
         _ => None,
     }
 }
@@ -74,7 +88,12 @@ mod tests {
     async fn only_images_are_cached() {
         let dir = tempfile::tempdir().unwrap();
         let store = ArtworkStore::new(dir.path().join("artwork"));
-        assert!(!store.store(ShowId(1), b"<html>captive portal</html>").await.unwrap());
+        assert!(
+            !store
+                .store(ShowId(1), b"<html>captive portal</html>")
+                .await
+                .unwrap()
+        );
         assert!(store.load(ShowId(1)).await.is_none());
         let png = [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0];
         assert!(store.store(ShowId(1), &png).await.unwrap());

@@ -5,7 +5,9 @@ use serde::Serialize;
 /// What went wrong, in words a listener can act on.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("“{input}” is not a web address. Paste the feed's address, like https://example.com/feed.xml")]
+    #[error(
+        "“{input}” is not a web address. Paste the feed's address, like https://example.com/feed.xml"
+    )]
     InvalidUrl { input: String },
     #[error("Could not reach {url}: {detail}")]
     Unreachable { url: String, detail: String },

@@ -79,16 +79,36 @@ mod tests {
     fn saves_on_pause_seek_change_and_every_ten_seconds() {
         let saves = |prev, cur, since| place_to_save(Some(prev), cur, since);
         assert_eq!(place_to_save(None, seen(true, 1.0), 0.0), None);
-        assert_eq!(saves(seen(true, 5.0), seen(false, 5.1), 1.0), Some(seen(false, 5.1)));
-        assert_eq!(saves(seen(false, 5.0), seen(true, 5.0), 1.0), Some(seen(true, 5.0)));
-        assert_eq!(saves(seen(true, 5.0), seen(true, 60.0), 1.0), Some(seen(true, 60.0)));
+        assert_eq!(
+            saves(seen(true, 5.0), seen(false, 5.1), 1.0),
+            Some(seen(false, 5.1))
+        );
+        assert_eq!(
+            saves(seen(false, 5.0), seen(true, 5.0), 1.0),
+            Some(seen(true, 5.0))
+        );
+        assert_eq!(
+            saves(seen(true, 5.0), seen(true, 60.0), 1.0),
+            Some(seen(true, 60.0))
+        );
         assert_eq!(saves(seen(true, 5.0), seen(true, 5.25), 4.0), None);
-        assert_eq!(saves(seen(true, 5.0), seen(true, 5.25), 10.0), Some(seen(true, 5.25)));
-        assert_eq!(saves(seen(false, 5.0), seen(false, 5.0), 30.0), None, "idle pause");
+        assert_eq!(
+            saves(seen(true, 5.0), seen(true, 5.25), 10.0),
+            Some(seen(true, 5.25))
+        );
+        assert_eq!(
+            saves(seen(false, 5.0), seen(false, 5.0), 30.0),
+            None,
+            "idle pause"
+        );
         let other = Observed {
             episode: EpisodeId(2),
             ..seen(true, 0.0)
         };
-        assert_eq!(saves(seen(true, 50.0), other, 1.0), Some(seen(true, 50.0)), "old one kept");
+        assert_eq!(
+            saves(seen(true, 50.0), other, 1.0),
+            Some(seen(true, 50.0)),
+            "old one kept"
+        );
     }
 }

@@ -21,8 +21,14 @@ async fn setup() -> (FixtureServer, tempfile::TempDir, Core) {
         Route::ok("application/rss+xml", fixture_feed(&server.base())),
     );
     let icon = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../icons/128x128.png");
-    server.route("/artwork.png", Route::ok("image/png", std::fs::read(icon).expect("icon")));
-    server.route("/page.html", Route::ok("text/html", "<!doctype html><html><body>hi</body></html>"));
+    server.route(
+        "/artwork.png",
+        Route::ok("image/png", std::fs::read(icon).expect("icon")),
+    );
+    server.route(
+        "/page.html",
+        Route::ok("text/html", "<!doctype html><html><body>hi</body></html>"),
+    );
     server.route("/moved", Route::redirect(301, "/feed.xml"));
     let dir = tempfile::tempdir().expect("temp dir");
     let core = Core::open(CoreConfig {
@@ -37,13 +43,20 @@ async fn setup() -> (FixtureServer, tempfile::TempDir, Core) {
 #[tokio::test]
 async fn subscribing_stores_the_show_its_episodes_and_artwork() {
     let (server, _dir, core) = setup().await;
-    let show = core.subscribe(&server.url("/feed.xml"), NOW).await.expect("subscribed");
+    let show = core
+        .subscribe(&server.url("/feed.xml"), NOW)
+        .await
+        .expect("subscribed");
     assert_eq!(show.title, "The Backend Hour");
     assert_eq!(show.author.as_deref(), Some("Sam Rivera"));
     assert_eq!(show.episode_count, 24);
     assert!(show.has_artwork);
     assert_eq!(show.categories, vec!["Technology".to_string()]);
-    assert!(core.artwork(show.id).await.is_some_and(|a| a.mime == "image/png"));
+    assert!(
+        core.artwork(show.id)
+            .await
+            .is_some_and(|a| a.mime == "image/png")
+    );
 
     let page = core.show_page(show.id).await.expect("page");
     assert_eq!(page.episodes.len(), 24);
@@ -57,9 +70,15 @@ async fn subscribing_stores_the_show_its_episodes_and_artwork() {
     assert_eq!(page.episodes[1].duration_secs, Some(3741.0));
 
     // The same feed again, or through a redirect, is the same subscription.
-    let again = core.subscribe(&server.url("/feed.xml"), NOW).await.expect("again");
+    let again = core
+        .subscribe(&server.url("/feed.xml"), NOW)
+        .await
+        .expect("again");
     assert_eq!(again.id, show.id);
-    let moved = core.subscribe(&server.url("/moved"), NOW).await.expect("redirected");
+    let moved = core
+        .subscribe(&server.url("/moved"), NOW)
+        .await
+        .expect("redirected");
     assert_eq!(moved.id, show.id);
     assert_eq!(core.shows().await.expect("shows").len(), 1);
 }
@@ -79,7 +98,11 @@ async fn bad_addresses_give_clear_errors_and_leave_the_library_untouched() {
             ErrorCode::Network,
             "Could not reach",
         ),
-        ("not a url at all".to_string(), ErrorCode::InvalidUrl, "not a web address"),
+        (
+            "not a url at all".to_string(),
+            ErrorCode::InvalidUrl,
+            "not a web address",
+        ),
     ];
     for (url, code, words) in cases {
         let error = core.subscribe(&url, NOW).await.expect_err(&url);
@@ -92,14 +115,22 @@ async fn bad_addresses_give_clear_errors_and_leave_the_library_untouched() {
 #[tokio::test]
 async fn the_place_survives_a_refresh_and_a_restart() {
     let (server, dir, core) = setup().await;
-    let show = core.subscribe(&server.url("/feed.xml"), NOW).await.expect("subscribed");
+    let show = core
+        .subscribe(&server.url("/feed.xml"), NOW)
+        .await
+        .expect("subscribed");
     let episode = core.show_page(show.id).await.expect("page").episodes[3].clone();
     let place = Progress {
         position_secs: 754.5,
         played: false,
     };
-    core.save_progress(episode.id, place, NOW).await.expect("saved");
-    assert_eq!(core.last_in_progress().await.expect("last"), Some(episode.id));
+    core.save_progress(episode.id, place, NOW)
+        .await
+        .expect("saved");
+    assert_eq!(
+        core.last_in_progress().await.expect("last"),
+        Some(episode.id)
+    );
 
     // The publisher edits the feed; the episode keeps its identity and the listener's place.
     let edited = fixture_feed(&server.base()).replace(&episode.title, "A Better Title");
@@ -154,5 +185,9 @@ async fn a_library_from_a_newer_version_is_refused_untouched() {
     let error = Core::open(config).await.expect_err("refused");
     assert_eq!(error.code(), ErrorCode::NewerDatabase);
     assert!(error.to_string().contains("newer version"), "{error}");
-    assert_eq!(std::fs::read(&db).expect("db bytes"), before, "the file is not touched");
+    assert_eq!(
+        std::fs::read(&db).expect("db bytes"),
+        before,
+        "the file is not touched"
+    );
 }

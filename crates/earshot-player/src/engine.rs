@@ -68,7 +68,10 @@ fn missing(element: &str, package: &str) -> PlayerError {
 }
 
 impl Engine {
-    fn new(config: &PlayerConfig, publish: watch::Sender<PlayerState>) -> Result<Self, PlayerError> {
+    fn new(
+        config: &PlayerConfig,
+        publish: watch::Sender<PlayerState>,
+    ) -> Result<Self, PlayerError> {
         gst::init().map_err(|e| {
             PlayerError::new(
                 PlayerErrorCode::Unavailable,
@@ -95,10 +98,10 @@ impl Engine {
         playbin.set_property_from_str("flags", "audio+soft-volume+buffering");
         let user_agent = config.user_agent.clone();
         playbin.connect("source-setup", false, move |values| {
-            if let Some(Ok(source)) = values.get(1).map(|v| v.get::<gst::Element>()) {
-                if source.has_property("user-agent") {
-                    source.set_property("user-agent", &user_agent);
-                }
+            if let Some(Ok(source)) = values.get(1).map(|v| v.get::<gst::Element>())
+                && source.has_property("user-agent")
+            {
+                source.set_property("user-agent", &user_agent);
             }
             None
         });
@@ -435,7 +438,9 @@ fn classify(error: &gst::message::Error, uri: &str) -> PlayerError {
         uri.to_string()
     };
     let is_text = debug.contains("text/") || debug.contains("application/xml");
-    if err.matches(gst::ResourceError::NotFound) || (uri.starts_with("http") && debug.contains("404")) {
+    if err.matches(gst::ResourceError::NotFound)
+        || (uri.starts_with("http") && debug.contains("404"))
+    {
         PlayerError::new(
             PlayerErrorCode::NotFound,
             format!("The episode's audio was not found at {shown}."),

@@ -34,16 +34,14 @@ pub fn render_tone(path: &Path, seconds: u32, format: ToneFormat) -> Result<(), 
         .set_state(gst::State::Playing)
         .map_err(|e| e.to_string())?;
     let deadline = gst::ClockTime::from_seconds(120);
-    let outcome = match bus.timed_pop_filtered(
-        deadline,
-        &[gst::MessageType::Eos, gst::MessageType::Error],
-    ) {
-        Some(message) => match message.view() {
-            gst::MessageView::Error(error) => Err(error.error().to_string()),
-            _ => Ok(()),
-        },
-        None => Err("rendering timed out".to_string()),
-    };
+    let outcome =
+        match bus.timed_pop_filtered(deadline, &[gst::MessageType::Eos, gst::MessageType::Error]) {
+            Some(message) => match message.view() {
+                gst::MessageView::Error(error) => Err(error.error().to_string()),
+                _ => Ok(()),
+            },
+            None => Err("rendering timed out".to_string()),
+        };
     let _ = pipeline.set_state(gst::State::Null);
     // Give the filesink a moment to flush on slow disks.
     std::thread::sleep(Duration::from_millis(10));

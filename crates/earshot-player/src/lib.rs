@@ -130,7 +130,10 @@ impl Player {
             .name("earshot-player".into())
             .spawn(move || engine::run(config, inbox, publish, ready_tx))
             .map_err(|e| {
-                PlayerError::new(PlayerErrorCode::Unavailable, format!("no player thread: {e}"))
+                PlayerError::new(
+                    PlayerErrorCode::Unavailable,
+                    format!("no player thread: {e}"),
+                )
             })?;
         match ready_rx.recv() {
             Ok(Ok(())) => {}

@@ -4,7 +4,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use earshot_player::fixtures::{ToneFormat, render_tone};
-use earshot_player::{Player, PlayerConfig, PlayerErrorCode, PlayerHandle, PlayerState, Status, Track};
+use earshot_player::{
+    Player, PlayerConfig, PlayerErrorCode, PlayerHandle, PlayerState, Status, Track,
+};
 
 fn player() -> Player {
     Player::spawn(PlayerConfig {
@@ -42,7 +44,10 @@ async fn wait_for(
     .await;
     match waited {
         Ok(Ok(state)) => state,
-        _ => panic!("timed out waiting for {what}; last state {:?}", handle.state()),
+        _ => panic!(
+            "timed out waiting for {what}; last state {:?}",
+            handle.state()
+        ),
     }
 }
 
@@ -61,7 +66,10 @@ async fn mp3_plays_in_real_time_pauses_and_seeks() {
     let start = handle.state().position_secs;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let advanced = handle.state().position_secs - start;
-    assert!((1.4..=2.8).contains(&advanced), "advanced {advanced}s in 2s");
+    assert!(
+        (1.4..=2.8).contains(&advanced),
+        "advanced {advanced}s in 2s"
+    );
 
     handle.pause();
     let paused = wait_for(&handle, "paused", |s| s.status == Status::Paused).await;
@@ -75,7 +83,10 @@ async fn mp3_plays_in_real_time_pauses_and_seeks() {
     assert_eq!(state.status, Status::Paused);
 
     handle.seek_by(-30.0);
-    wait_for(&handle, "skip back clamps at 0", |s| s.position_secs.abs() < 0.5).await;
+    wait_for(&handle, "skip back clamps at 0", |s| {
+        s.position_secs.abs() < 0.5
+    })
+    .await;
     player.shutdown();
 }
 
@@ -109,7 +120,10 @@ async fn double_rate_advances_twice_as_fast() {
     let start = handle.state().position_secs;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let advanced = handle.state().position_secs - start;
-    assert!((3.0..=5.0).contains(&advanced), "advanced {advanced}s in 2s at 2x");
+    assert!(
+        (3.0..=5.0).contains(&advanced),
+        "advanced {advanced}s in 2s at 2x"
+    );
     assert_eq!(handle.state().rate, 2.0);
     player.shutdown();
 }
@@ -142,7 +156,11 @@ async fn a_missing_or_bogus_file_is_an_error_and_the_player_stays_usable() {
     assert_eq!(failed.error.unwrap().code, PlayerErrorCode::NotFound);
 
     let text = dir.path().join("notes.mp3");
-    std::fs::write(&text, "<html><body>Sorry, this page is not available</body></html>").unwrap();
+    std::fs::write(
+        &text,
+        "<html><body>Sorry, this page is not available</body></html>",
+    )
+    .unwrap();
     let bogus = track(&text);
     handle.load(bogus.clone(), 0.0, true);
     let failed = wait_for(&handle, "an error", |s| {
@@ -154,7 +172,10 @@ async fn a_missing_or_bogus_file_is_an_error_and_the_player_stays_usable() {
     let file = tone(dir.path(), "tone.mp3", 10, ToneFormat::Mp3);
     handle.load(track(&file), 0.0, true);
     let ok = wait_for(&handle, "playing after errors", |s| {
-        s.status == Status::Playing && s.track.as_ref().is_some_and(|t| t.uri.ends_with("tone.mp3"))
+        s.status == Status::Playing
+            && s.track
+                .as_ref()
+                .is_some_and(|t| t.uri.ends_with("tone.mp3"))
     })
     .await;
     assert!(ok.error.is_none());

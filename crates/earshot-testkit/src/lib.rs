@@ -136,10 +136,10 @@ async fn serve(
             if line.is_empty() {
                 break;
             }
-            if let Some((name, value)) = line.split_once(':') {
-                if name.eq_ignore_ascii_case("range") {
-                    range = Some(value.trim().to_string());
-                }
+            if let Some((name, value)) = line.split_once(':')
+                && name.eq_ignore_ascii_case("range")
+            {
+                range = Some(value.trim().to_string());
             }
         }
         let mut parts = request_line.split_whitespace();
@@ -199,7 +199,11 @@ fn respond(route: &Route, range: Option<&str>) -> Response {
         if let Some(range) = range {
             match parse_range(range, len) {
                 Some(r) => {
-                    extra.push_str(&format!("Content-Range: bytes {}-{}/{len}\r\n", r.start, r.end - 1));
+                    extra.push_str(&format!(
+                        "Content-Range: bytes {}-{}/{len}\r\n",
+                        r.start,
+                        r.end - 1
+                    ));
                     status = 206;
                     body = r;
                 }

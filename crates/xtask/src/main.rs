@@ -118,6 +118,10 @@ fn test(root: &Path) -> Result<(), String> {
     if cfg!(target_os = "linux") {
         exec(&mut tests)
     } else {
-        exec(cargo().current_dir(root).args(["test", "--workspace", "--all-targets"]))
+        exec(
+            cargo()
+                .current_dir(root)
+                .args(["test", "--workspace", "--all-targets"]),
+        )
     }
 }

@@ -88,7 +88,11 @@ fn apt(args: &[&str]) -> Command {
 }
 
 fn system_packages(purpose: Purpose) -> Result<(), String> {
-    if Command::new("dpkg-query").arg("--version").output().is_err() {
+    if Command::new("dpkg-query")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
         eprintln!(
             "xtask: not a Debian/Ubuntu system; install WebKitGTK 4.1, GTK 3, libsoup 3, GStreamer (dev + base/good/bad/ugly/libav plugins), Node.js 20+ and, for tests, Xvfb and WebKitWebDriver with your package manager."
         );
@@ -109,7 +113,10 @@ fn system_packages(purpose: Purpose) -> Result<(), String> {
     if missing.is_empty() {
         return Ok(());
     }
-    step(&format!("Installing system packages: {}", missing.join(" ")));
+    step(&format!(
+        "Installing system packages: {}",
+        missing.join(" ")
+    ));
     exec(&mut apt(&["update", "-qq"]))?;
     let mut install = apt(&["install", "-y", "-qq", "--no-install-recommends"]);
     install.args(&missing);
@@ -179,7 +186,10 @@ fn tauri_driver() -> Result<(), String> {
     }
     step("Installing tauri-driver (WebDriver for the end-to-end tests)");
     exec(
-        Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-            .args(["install", "tauri-driver", "--locked"]),
+        Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())).args([
+            "install",
+            "tauri-driver",
+            "--locked",
+        ]),
     )
 }

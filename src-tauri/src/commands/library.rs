@@ -36,6 +36,9 @@ pub async fn get_show_page(app: State<'_, App>, show_id: ShowId) -> Result<ShowP
 
 #[tauri::command]
 #[specta::specta]
-pub async fn get_episode(app: State<'_, App>, episode_id: EpisodeId) -> Result<Episode, CommandError> {
+pub async fn get_episode(
+    app: State<'_, App>,
+    episode_id: EpisodeId,
+) -> Result<Episode, CommandError> {
     Ok(app.core.episode(episode_id).await?)
 }

@@ -18,7 +18,9 @@ pub fn parse_duration(text: &str) -> Option<f64> {
     for (index, part) in parts.iter().enumerate() {
         let last = index + 1 == parts.len();
         let valid = !part.is_empty()
-            && part.chars().all(|c| c.is_ascii_digit() || (last && c == '.'))
+            && part
+                .chars()
+                .all(|c| c.is_ascii_digit() || (last && c == '.'))
             && part.chars().filter(|c| *c == '.').count() <= 1;
         if !valid {
             return None;
@@ -106,7 +108,9 @@ mod tests {
 
     #[test]
     fn garbage_is_unknown() {
-        for text in ["", "abc", "1:2:3:4", "12:75", "-5", "0", "1h 2m", "::", "1.2.3"] {
+        for text in [
+            "", "abc", "1:2:3:4", "12:75", "-5", "0", "1h 2m", "::", "1.2.3",
+        ] {
             assert_eq!(parse_duration(text), None, "{text}");
         }
     }

@@ -156,7 +156,9 @@ fn has_other_scheme(text: &str) -> bool {
     match text.split_once(':') {
         Some((scheme, rest)) => {
             !scheme.is_empty()
-                && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
                 && !scheme.contains('.')
                 && !rest.starts_with(|c: char| c.is_ascii_digit())
         }
@@ -188,7 +190,15 @@ mod tests {
 
     #[test]
     fn nonsense_is_rejected_with_invalid_url() {
-        for input in ["", "   ", "not a url", "ftp://a.example/x", "mailto:x@y.z", "javascript:alert(1)", "https://"] {
+        for input in [
+            "",
+            "   ",
+            "not a url",
+            "ftp://a.example/x",
+            "mailto:x@y.z",
+            "javascript:alert(1)",
+            "https://",
+        ] {
             let err = normalize_feed_url(input).unwrap_err();
             assert_eq!(err.code(), crate::ErrorCode::InvalidUrl, "{input}");
         }

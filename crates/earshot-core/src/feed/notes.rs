@@ -31,9 +31,10 @@ pub fn sanitize_notes(raw: &str, base: Option<&Url>) -> String {
 
 fn looks_like_html(text: &str) -> bool {
     let bytes = text.as_bytes();
-    bytes.windows(2).any(|w| {
-        w[0] == b'<' && (w[1].is_ascii_alphabetic() || w[1] == b'/' || w[1] == b'!')
-    }) || text.contains("&amp;")
+    bytes
+        .windows(2)
+        .any(|w| w[0] == b'<' && (w[1].is_ascii_alphabetic() || w[1] == b'/' || w[1] == b'!'))
+        || text.contains("&amp;")
         || text.contains("&lt;")
         || text.contains("&#")
 }
@@ -71,7 +72,15 @@ mod tests {
             <iframe src="https://evil.example"></iframe><form action="/x"><input></form>
             <style>body{display:none}</style><a href="https://ok.example/">ok</a></p>"#;
         let clean = sanitize_notes(dirty, None);
-        for banned in ["script", "onclick", "javascript:", "iframe", "form", "input", "style"] {
+        for banned in [
+            "script",
+            "onclick",
+            "javascript:",
+            "iframe",
+            "form",
+            "input",
+            "style",
+        ] {
             assert!(!clean.contains(banned), "{banned} survived in {clean}");
         }
         assert!(clean.contains(r#"href="https://ok.example/""#), "{clean}");
@@ -80,7 +89,10 @@ mod tests {
 
     #[test]
     fn remote_images_are_not_loaded() {
-        let clean = sanitize_notes(r#"<p>a<img src="https://tracker.example/p.gif">b</p>"#, None);
+        let clean = sanitize_notes(
+            r#"<p>a<img src="https://tracker.example/p.gif">b</p>"#,
+            None,
+        );
         assert_eq!(clean, "<p>ab</p>");
     }
 

@@ -37,7 +37,9 @@ pub fn parse_feed(body: &[u8], feed_url: &Url) -> Result<ParsedFeed, String> {
         .base_uri(Some(feed_url.as_str()))
         .sanitize_content(false)
         .build();
-    let feed = parser.parse(body).map_err(|e| describe_parse_error(body, &e))?;
+    let feed = parser
+        .parse(body)
+        .map_err(|e| describe_parse_error(body, &e))?;
 
     let title = feed
         .title
@@ -77,11 +79,7 @@ pub fn parse_feed(body: &[u8], feed_url: &Url) -> Result<ParsedFeed, String> {
         .iter()
         .enumerate()
         .map(|(index, entry)| {
-            let itunes = aligned.then(|| {
-                raw_durations[index]
-                    .as_deref()
-                    .and_then(parse_duration)
-            });
+            let itunes = aligned.then(|| raw_durations[index].as_deref().and_then(parse_duration));
             parse_entry(entry, feed_url, itunes)
         })
         .collect();
@@ -128,13 +126,13 @@ fn parse_entry(
     };
     let duration = match itunes_duration {
         Some(Some(secs)) => Some(secs),
-        Some(None) => enclosure
-            .and_then(|c| c.duration)
-            .map(|d| d.as_secs_f64()),
+        Some(None) => enclosure.and_then(|c| c.duration).map(|d| d.as_secs_f64()),
         None => from_media(),
     }
     .filter(|d| *d > 0.0);
-    let enclosure_url = enclosure.and_then(|c| c.url.as_ref()).map(|u| u.to_string());
+    let enclosure_url = enclosure
+        .and_then(|c| c.url.as_ref())
+        .map(|u| u.to_string());
     let notes = entry
         .content
         .as_ref()
@@ -235,14 +233,20 @@ mod tests {
         let feed = parse_feed(FEED.as_bytes(), &url()).unwrap();
         assert_eq!(feed.title, "The Test Show");
         assert_eq!(feed.author.as_deref(), Some("Jo Host"));
-        assert_eq!(feed.artwork_url.as_deref(), Some("https://show.example/art.jpg"));
+        assert_eq!(
+            feed.artwork_url.as_deref(),
+            Some("https://show.example/art.jpg")
+        );
         assert_eq!(feed.categories, vec!["Technology".to_string()]);
         assert_eq!(feed.description_html, "About <b>things</b>");
         assert_eq!(feed.episodes.len(), 2);
         let two = &feed.episodes[0];
         assert_eq!(two.guid, "ep-2");
         assert_eq!(two.duration_secs, Some(3741.0));
-        assert_eq!(two.enclosure_url.as_deref(), Some("https://cdn.example/2.mp3"));
+        assert_eq!(
+            two.enclosure_url.as_deref(),
+            Some("https://cdn.example/2.mp3")
+        );
         assert_eq!(two.enclosure_type.as_deref(), Some("audio/mpeg"));
         assert_eq!(two.enclosure_length, Some(1234));
         assert_eq!(two.notes_html, "<p>Long notes</p>");
@@ -265,7 +269,8 @@ mod tests {
 
     #[test]
     fn every_shared_real_feed_parses_without_panicking() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/feeds");
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/feeds");
         let mut count = 0;
         for entry in std::fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();
@@ -275,6 +280,10 @@ mod tests {
                 count += 1;
             }
         }
-        assert!(count >= 5, "expected real-world fixtures in {}", dir.display());
+        assert!(
+            count >= 5,
+            "expected real-world fixtures in {}",
+            dir.display()
+        );
     }
 }

@@ -187,12 +187,14 @@ impl Library {
     }
 
     pub async fn show(&self, id: ShowId) -> Result<Show> {
-        let row: Option<ShowRow> =
-            sqlx::query_as(&format!("SELECT {SHOW_COLUMNS} FROM shows s WHERE s.id = ?"))
-                .bind(id.0)
-                .fetch_optional(&self.pool)
-                .await?;
-        row.map(Show::from).ok_or_else(|| Error::not_found(id.to_string()))
+        let row: Option<ShowRow> = sqlx::query_as(&format!(
+            "SELECT {SHOW_COLUMNS} FROM shows s WHERE s.id = ?"
+        ))
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(Show::from)
+            .ok_or_else(|| Error::not_found(id.to_string()))
     }
 
     /// The show's episodes, newest first.
