@@ -241,6 +241,29 @@ fn titles_in(feed: &str) -> Vec<String> {
         .collect()
 }
 
+async fn click(client: &Client, css: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no {css}: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("could not click {css}: {e}"));
+}
+
+async fn wait_for_player_state(client: &Client, state: &str) {
+    eventually(
+        &format!("the player to be {state}"),
+        Duration::from_secs(30),
+        || async {
+            attr_of(client, "[data-testid=player-toggle]", "data-state")
+                .await
+                .filter(|s| s == state)
+        },
+    )
+    .await;
+}
+
 async fn add_podcast(client: &Client, url: &str) {
     let input = eventually("the add-podcast field", Duration::from_secs(10), || async {
         client
@@ -389,17 +412,8 @@ async fn subscribe_play_pause_seek_and_resume_after_restart() {
     assert!(screenshot(&client, "show-page.png").await);
 
     // Play the newest episode and watch the clock.
-    let play = client
-        .find(Locator::Css("[data-testid=play-episode]"))
-        .await
-        .expect("a play button");
-    play.click().await.expect("pressed play");
-    eventually("playback to start", Duration::from_secs(30), || async {
-        attr_of(&client, "[data-testid=player-toggle]", "data-state")
-            .await
-            .filter(|s| s == "playing")
-    })
-    .await;
+    click(&client, "[data-testid=play-episode]").await;
+    wait_for_player_state(&client, "playing").await;
     assert_eq!(
         text_of(&client, "[data-testid=player-title]")
             .await
@@ -424,28 +438,11 @@ async fn subscribe_play_pause_seek_and_resume_after_restart() {
     );
     assert!(screenshot(&client, "playing.png").await);
 
-    client
-        .find(Locator::Css("[data-testid=player-toggle]"))
-        .await
-        .expect("toggle")
-        .click()
-        .await
-        .expect("pressed pause");
-    eventually("pause", Duration::from_secs(10), || async {
-        attr_of(&client, "[data-testid=player-toggle]", "data-state")
-            .await
-            .filter(|s| s == "paused")
-    })
-    .await;
+    click(&client, "[data-testid=player-toggle]").await;
+    wait_for_player_state(&client, "paused").await;
 
     // Seek by clicking the middle of the bar: 60 s of 120 s.
-    client
-        .find(Locator::Css("[data-testid=player-seek]"))
-        .await
-        .expect("seek bar")
-        .click()
-        .await
-        .expect("clicked the bar");
+    click(&client, "[data-testid=player-seek]").await;
     let (saved, _) = eventually(
         "the seek to land near 1:00",
         Duration::from_secs(10),
@@ -475,13 +472,7 @@ async fn subscribe_play_pause_seek_and_resume_after_restart() {
         },
     )
     .await;
-    client
-        .find(Locator::Css("[data-testid=library-show]"))
-        .await
-        .expect("the show's tile")
-        .click()
-        .await
-        .expect("opened the show");
+    click(&client, "[data-testid=library-show]").await;
     let progress = eventually(
         "the episode's progress on the show page",
         Duration::from_secs(20),
@@ -517,13 +508,7 @@ async fn subscribe_play_pause_seek_and_resume_after_restart() {
     assert!(screenshot(&client, "restored.png").await);
 
     // Playing on continues from there.
-    client
-        .find(Locator::Css("[data-testid=player-toggle]"))
-        .await
-        .expect("toggle")
-        .click()
-        .await
-        .expect("pressed play");
+    click(&client, "[data-testid=player-toggle]").await;
     eventually(
         "playback from the saved place",
         Duration::from_secs(20),
@@ -533,6 +518,16 @@ async fn subscribe_play_pause_seek_and_resume_after_restart() {
                 .filter(|(p, _)| *p > saved + 0.5 && *p < saved + 10.0)
         },
     )
+    .await;
+
+    // Skip forward jumps 30 s.
+    let (before_skip, _) = player_time(&client).await.expect("a clock");
+    click(&client, "[data-testid=player-skip-forward]").await;
+    eventually("a 30 s skip", Duration::from_secs(10), || async {
+        player_time(&client)
+            .await
+            .filter(|(p, _)| *p >= before_skip + 29.0 && *p <= before_skip + 36.0)
+    })
     .await;
     client.close().await.expect("app closed");
 

@@ -55,6 +55,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::player::seek_playback,
             commands::player::get_player_state,
             commands::player::set_volume,
+            commands::player::skip_playback,
+            commands::player::set_playback_rate,
         ])
         .events(collect_events![PlaybackChanged, LibraryChanged])
         .dangerously_cast_bigints_to_number()
@@ -103,6 +105,7 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     let handle_result = player.as_ref().map(Player::handle).map_err(Clone::clone);
     if let Ok(player) = &handle_result {
         player.set_volume(settings.volume());
+        player.set_rate(settings.playback_rate());
     }
     let playback = Playback::new(handle_result);
     playback.observe(core.clone(), handle.clone());

@@ -1,12 +1,40 @@
 //! The listener's settings, kept with tauri-plugin-store in `settings.json` beside the library.
+//! Values read back are clamped to their valid range, so a hand-edited file cannot break playback.
 
+use std::ops::RangeInclusive;
 use std::path::Path;
 use std::sync::Arc;
 
 use tauri::{AppHandle, Wry};
 use tauri_plugin_store::{Store, StoreExt};
 
-const VOLUME: &str = "volume";
+/// One numeric setting: its key in the store, default and valid range.
+struct Number {
+    key: &'static str,
+    default: f64,
+    range: RangeInclusive<f64>,
+}
+
+const VOLUME: Number = Number {
+    key: "volume",
+    default: 1.0,
+    range: 0.0..=1.0,
+};
+const PLAYBACK_RATE: Number = Number {
+    key: "playbackRate",
+    default: 1.0,
+    range: earshot_player::MIN_RATE..=earshot_player::MAX_RATE,
+};
+const SKIP_BACK: Number = Number {
+    key: "skipBackSecs",
+    default: 10.0,
+    range: 1.0..=300.0,
+};
+const SKIP_FORWARD: Number = Number {
+    key: "skipForwardSecs",
+    default: 30.0,
+    range: 1.0..=300.0,
+};
 
 pub struct Settings {
     store: Arc<Store<Wry>>,
@@ -19,17 +47,45 @@ impl Settings {
         })
     }
 
-    pub fn volume(&self) -> f64 {
+    fn get(&self, setting: &Number) -> f64 {
         self.store
-            .get(VOLUME)
+            .get(setting.key)
             .and_then(|v| v.as_f64())
-            .map_or(1.0, |v| v.clamp(0.0, 1.0))
+            .filter(|v| v.is_finite())
+            .map_or(setting.default, |v| {
+                v.clamp(*setting.range.start(), *setting.range.end())
+            })
+    }
+
+    fn set(&self, setting: &Number, value: f64) {
+        let value = value.clamp(*setting.range.start(), *setting.range.end());
+        self.store.set(setting.key, value);
+        if let Err(error) = self.store.save() {
+            tracing::warn!(%error, key = setting.key, "settings not saved");
+        }
+    }
+
+    pub fn volume(&self) -> f64 {
+        self.get(&VOLUME)
     }
 
     pub fn set_volume(&self, volume: f64) {
-        self.store.set(VOLUME, volume.clamp(0.0, 1.0));
-        if let Err(error) = self.store.save() {
-            tracing::warn!(%error, "settings not saved");
-        }
+        self.set(&VOLUME, volume);
+    }
+
+    pub fn playback_rate(&self) -> f64 {
+        self.get(&PLAYBACK_RATE)
+    }
+
+    pub fn set_playback_rate(&self, rate: f64) {
+        self.set(&PLAYBACK_RATE, rate);
+    }
+
+    pub fn skip_back_secs(&self) -> f64 {
+        self.get(&SKIP_BACK)
+    }
+
+    pub fn skip_forward_secs(&self) -> f64 {
+        self.get(&SKIP_FORWARD)
     }
 }

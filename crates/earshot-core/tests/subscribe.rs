@@ -14,6 +14,13 @@ fn fixture_feed(base: &str) -> String {
         .replace("{{BASE}}", base)
 }
 
+fn config(dir: &Path) -> CoreConfig {
+    CoreConfig {
+        data_dir: dir.to_path_buf(),
+        user_agent: "earshot-tests".into(),
+    }
+}
+
 async fn setup() -> (FixtureServer, tempfile::TempDir, Core) {
     let server = FixtureServer::start().await.expect("server");
     server.route(
@@ -31,12 +38,7 @@ async fn setup() -> (FixtureServer, tempfile::TempDir, Core) {
     );
     server.route("/moved", Route::redirect(301, "/feed.xml"));
     let dir = tempfile::tempdir().expect("temp dir");
-    let core = Core::open(CoreConfig {
-        data_dir: dir.path().to_path_buf(),
-        user_agent: "earshot-tests".into(),
-    })
-    .await
-    .expect("core opens");
+    let core = Core::open(config(dir.path())).await.expect("core opens");
     (server, dir, core)
 }
 
@@ -148,12 +150,7 @@ async fn the_place_survives_a_refresh_and_a_restart() {
     assert_eq!(after.progress, place);
     core.close().await;
 
-    let reopened = Core::open(CoreConfig {
-        data_dir: dir.path().to_path_buf(),
-        user_agent: "earshot-tests".into(),
-    })
-    .await
-    .expect("reopens");
+    let reopened = Core::open(config(dir.path())).await.expect("reopens");
     let request = reopened.play_request(episode.id).await.expect("request");
     assert_eq!(request.start_at_secs, 754.5);
     assert_eq!(request.show_title, "The Backend Hour");
@@ -162,11 +159,7 @@ async fn the_place_survives_a_refresh_and_a_restart() {
 #[tokio::test]
 async fn a_library_from_a_newer_version_is_refused_untouched() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let config = CoreConfig {
-        data_dir: dir.path().to_path_buf(),
-        user_agent: "earshot-tests".into(),
-    };
-    let core = Core::open(config.clone()).await.expect("opens");
+    let core = Core::open(config(dir.path())).await.expect("opens");
     core.close().await;
     // A future Earshot recorded a migration this one does not know.
     let db = dir.path().join("earshot.db");
@@ -182,7 +175,7 @@ async fn a_library_from_a_newer_version_is_refused_untouched() {
     .expect("recorded");
     pool.close().await;
     let before = std::fs::read(&db).expect("db bytes");
-    let error = Core::open(config).await.expect_err("refused");
+    let error = Core::open(config(dir.path())).await.expect_err("refused");
     assert_eq!(error.code(), ErrorCode::NewerDatabase);
     assert!(error.to_string().contains("newer version"), "{error}");
     assert_eq!(

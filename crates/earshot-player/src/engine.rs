@@ -56,6 +56,8 @@ struct Engine {
     pending_seek: Option<f64>,
     seeking: bool,
     buffering: bool,
+    /// A track is cued (shown, with its place) but not opened: nothing is fetched until Play.
+    cued: bool,
     last_position: Instant,
     last_duration: Instant,
 }
@@ -120,6 +122,7 @@ impl Engine {
             pending_seek: None,
             seeking: false,
             buffering: false,
+            cued: false,
             last_position: now,
             last_duration: now,
         })
@@ -166,8 +169,11 @@ impl Engine {
                 start_at_secs,
                 autoplay,
             } => {
-                let want = if autoplay { Want::Play } else { Want::Pause };
-                self.open(track, start_at_secs, want);
+                if autoplay {
+                    self.open(track, start_at_secs, Want::Play);
+                } else {
+                    self.cue(track, start_at_secs);
+                }
             }
             Command::Play => self.play(),
             Command::Pause => self.pause(),
@@ -183,6 +189,7 @@ impl Engine {
             Command::Stop => {
                 self.set_pipeline(gst::State::Null);
                 self.prerolled = false;
+                self.cued = false;
                 self.want = Want::Pause;
                 self.state.status = Status::Stopped;
             }
@@ -208,7 +215,27 @@ impl Engine {
         self.publish();
     }
 
+    /// Shows `track` paused at `start_at_secs` without opening it, so a restored episode costs
+    /// no network and cannot fail until the listener presses play.
+    fn cue(&mut self, track: crate::Track, start_at_secs: f64) {
+        self.set_pipeline(gst::State::Null);
+        self.prerolled = false;
+        self.seeking = false;
+        self.buffering = false;
+        self.settle = false;
+        self.pending_seek = None;
+        self.cued = true;
+        self.want = Want::Pause;
+        self.state.status = Status::Paused;
+        self.state.position_secs = start_at_secs.max(0.0);
+        self.state.duration_secs = track.duration_hint_secs;
+        self.state.buffering_percent = 100;
+        self.state.error = None;
+        self.state.track = Some(track);
+    }
+
     fn open(&mut self, track: crate::Track, start_at_secs: f64, want: Want) {
+        self.cued = false;
         self.set_pipeline(gst::State::Null);
         self.playbin.set_property("uri", &track.uri);
         let start = start_at_secs.max(0.0);
@@ -231,6 +258,11 @@ impl Engine {
         let Some(track) = self.state.track.clone() else {
             return;
         };
+        if self.cued {
+            let at = self.state.position_secs;
+            self.open(track, at, Want::Play);
+            return;
+        }
         match self.state.status {
             Status::Stopped => {
                 let at = self.state.position_secs;
@@ -279,6 +311,9 @@ impl Engine {
             target = target.min(duration);
         }
         self.state.position_secs = target;
+        if self.cued {
+            return;
+        }
         if self.state.status == Status::Ended {
             self.state.status = Status::Paused;
         }

@@ -64,7 +64,8 @@ impl PlayerHandle {
         }
     }
 
-    /// Opens `track` at `start_at_secs`; plays at once when `autoplay`, else stays paused there.
+    /// Plays `track` from `start_at_secs` when `autoplay`; otherwise cues it there, paused and not
+    /// yet opened (nothing is fetched until [`PlayerHandle::play`]).
     pub fn load(&self, track: Track, start_at_secs: f64, autoplay: bool) {
         self.send(Command::Load {
             track,

@@ -97,14 +97,29 @@ async fn loading_paused_at_a_saved_place_resumes_there() {
     let player = player();
     let handle = player.handle();
 
+    handle.load(track(&dir.path().join("not-there-yet.ogg")), 5.0, false);
+    let cued = wait_for(&handle, "cued", |s| s.status == Status::Paused).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(handle.state().error.is_none(), "a cued track is not opened");
+    assert_eq!(cued.position_secs, 5.0);
+
     handle.load(track(&file), 12.0, false);
-    let state = wait_for(&handle, "paused at 12 s", |s| s.status == Status::Paused).await;
-    assert!((state.position_secs - 12.0).abs() < 0.5, "{state:?}");
-    handle.play();
-    wait_for(&handle, "playing past 12.5 s", |s| {
-        s.status == Status::Playing && s.position_secs > 12.5
+    let state = wait_for(&handle, "cued at 12 s", |s| {
+        s.status == Status::Paused
+            && s.track
+                .as_ref()
+                .is_some_and(|t| t.uri.ends_with("tone.ogg"))
     })
     .await;
+    assert!((state.position_secs - 12.0).abs() < 0.5, "{state:?}");
+    handle.seek_to(11.0);
+    handle.play();
+    let playing = wait_for(&handle, "playing from 11 s", |s| {
+        s.status == Status::Playing
+    })
+    .await;
+    assert!((playing.position_secs - 11.0).abs() < 0.6, "{playing:?}");
+    wait_for(&handle, "playing past 11.5 s", |s| s.position_secs > 11.5).await;
     player.shutdown();
 }
 

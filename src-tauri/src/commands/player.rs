@@ -47,3 +47,31 @@ pub fn set_volume(app: State<'_, App>, volume: f64) -> Result<(), CommandError> 
     app.settings.set_volume(volume);
     Ok(())
 }
+
+#[derive(Debug, Clone, Copy, serde::Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipDirection {
+    Back,
+    Forward,
+}
+
+/// Skips back or forward by the listener's intervals (10 s back, 30 s forward unless changed).
+#[tauri::command]
+#[specta::specta]
+pub fn skip_playback(app: State<'_, App>, direction: SkipDirection) -> Result<(), CommandError> {
+    let delta = match direction {
+        SkipDirection::Back => -app.settings.skip_back_secs(),
+        SkipDirection::Forward => app.settings.skip_forward_secs(),
+    };
+    app.playback.player()?.seek_by(delta);
+    Ok(())
+}
+
+/// Sets the speed (0.5×–3.0×, pitch kept) for this and later episodes.
+#[tauri::command]
+#[specta::specta]
+pub fn set_playback_rate(app: State<'_, App>, rate: f64) -> Result<(), CommandError> {
+    app.playback.player()?.set_rate(rate);
+    app.settings.set_playback_rate(rate);
+    Ok(())
+}

@@ -11,6 +11,7 @@ import {
   type Show,
   type ShowId,
   type ShowPage,
+  type SkipDirection,
 } from "../ipc/bindings";
 
 export class ApiError extends Error {
@@ -42,6 +43,8 @@ export interface Backend {
   seekPlayback(positionSecs: number): Promise<void>;
   getPlayerState(): Promise<PlayerState>;
   setVolume(volume: number): Promise<void>;
+  skipPlayback(direction: SkipDirection): Promise<void>;
+  setPlaybackRate(rate: number): Promise<void>;
   onPlaybackChanged(listener: (state: PlayerState) => void): Promise<Unlisten>;
   onLibraryChanged(listener: (showId: ShowId | null) => void): Promise<Unlisten>;
 }
@@ -66,6 +69,12 @@ export const tauriBackend: Backend = {
   getPlayerState: async () => unwrap(await commands.getPlayerState()),
   setVolume: async (volume) => {
     unwrap(await commands.setVolume(volume));
+  },
+  skipPlayback: async (direction) => {
+    unwrap(await commands.skipPlayback(direction));
+  },
+  setPlaybackRate: async (rate) => {
+    unwrap(await commands.setPlaybackRate(rate));
   },
   onPlaybackChanged: (listener) => events.playbackChanged.listen((event) => listener(event.payload)),
   onLibraryChanged: (listener) =>

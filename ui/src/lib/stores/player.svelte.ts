@@ -1,7 +1,8 @@
 // The one player store: fed by PlaybackChanged events from Rust, never polled. No playback logic
 // lives here; it only mirrors the player's state and forwards the listener's requests.
 import type { Backend, Unlisten } from "../api/backend";
-import type { EpisodeId, PlayerState } from "../ipc/bindings";
+import type { EpisodeId, PlayerState, SkipDirection } from "../ipc/bindings";
+import { stepRate } from "../speed";
 
 const idle: PlayerState = {
   status: "stopped",
@@ -58,5 +59,17 @@ export class PlayerStore {
 
   setVolume(volume: number): Promise<void> {
     return this.#backend.setVolume(volume);
+  }
+
+  skip(direction: SkipDirection): Promise<void> {
+    return this.#backend.skipPlayback(direction);
+  }
+
+  setRate(rate: number): Promise<void> {
+    return this.#backend.setPlaybackRate(rate);
+  }
+
+  changeRate(direction: 1 | -1): Promise<void> {
+    return this.setRate(stepRate(this.state.rate ?? 1, direction));
   }
 }
