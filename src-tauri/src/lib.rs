@@ -49,6 +49,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::library::list_shows,
             commands::library::get_show_page,
             commands::library::get_episode,
+            commands::library::set_episode_played,
             commands::player::play_episode,
             commands::player::toggle_playback,
             commands::player::pause_playback,

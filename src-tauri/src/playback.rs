@@ -3,8 +3,8 @@
 
 use std::time::Instant;
 
-use earshot_core::progress::{Observed, place_to_save};
-use earshot_core::{Core, EpisodeId, PlayRequest, Progress};
+use earshot_core::progress::{Moment, Observed, place_to_save, progress_at};
+use earshot_core::{Core, EpisodeId, PlayRequest};
 use earshot_player::{PlayerError, PlayerErrorCode, PlayerHandle, PlayerState, Status, Track};
 use tauri::AppHandle;
 use tauri_specta::Event;
@@ -68,7 +68,12 @@ impl Playback {
         if let Ok(player) = &self.player {
             let state = player.state();
             if let Some(seen) = observed(&state) {
-                save(core, seen.episode, progress_of(&state, seen)).await;
+                let moment = if state.status == Status::Ended {
+                    Moment::Ended
+                } else {
+                    Moment::Leaving
+                };
+                save(core, seen, moment).await;
             }
         }
     }
@@ -108,20 +113,14 @@ fn observed(state: &PlayerState) -> Option<Observed> {
         episode: EpisodeId(track.id),
         playing: state.is_playing(),
         position_secs: state.position_secs,
+        duration_secs: state.duration_secs,
     })
 }
 
-fn progress_of(state: &PlayerState, seen: Observed) -> Progress {
-    let ended = state.status == Status::Ended;
-    Progress {
-        position_secs: if ended { 0.0 } else { seen.position_secs },
-        played: ended,
-    }
-}
-
-async fn save(core: &Core, episode: EpisodeId, progress: Progress) {
-    if let Err(error) = core.save_progress(episode, progress, unix_now()).await {
-        tracing::warn!(episode = episode.0, %error, "place not saved");
+async fn save(core: &Core, seen: Observed, moment: Moment) {
+    let progress = progress_at(seen.position_secs, seen.duration_secs, moment);
+    if let Err(error) = core.save_progress(seen.episode, progress, unix_now()).await {
+        tracing::warn!(episode = seen.episode.0, %error, "place not saved");
     }
 }
 
@@ -143,7 +142,7 @@ impl PlaceSaver {
         let previous = self.previous.replace((current, state.status));
         if state.status == Status::Ended {
             if previous.is_none_or(|(_, status)| status != Status::Ended) {
-                save(core, current.episode, progress_of(state, current)).await;
+                save(core, current, Moment::Ended).await;
                 self.last_save = Some(Instant::now());
             }
             return;
@@ -156,11 +155,12 @@ impl PlaceSaver {
             .filter(|(_, status)| *status != Status::Ended)
             .map(|(seen, _)| seen);
         if let Some(place) = place_to_save(previous, current, since) {
-            let progress = Progress {
-                position_secs: place.position_secs,
-                played: false,
+            let moment = if place.episode == current.episode {
+                Moment::Listening
+            } else {
+                Moment::Leaving
             };
-            save(core, place.episode, progress).await;
+            save(core, place, moment).await;
             self.last_save = Some(Instant::now());
         }
     }

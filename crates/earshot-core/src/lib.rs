@@ -160,6 +160,11 @@ impl Core {
         })
     }
 
+    /// Marks `id` played or unplayed by hand; returns its show.
+    pub async fn set_played(&self, id: EpisodeId, played: bool, now: UnixTime) -> Result<ShowId> {
+        self.library.set_played(id, played, now).await
+    }
+
     /// The episode to put back in the player at start-up: the last one left unfinished.
     pub async fn last_in_progress(&self) -> Result<Option<EpisodeId>> {
         self.library.last_in_progress().await

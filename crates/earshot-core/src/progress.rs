@@ -8,15 +8,53 @@ pub const FINISHED_TAIL_SECS: f64 = 30.0;
 /// While playing, the place is saved at least this often, so a crash loses at most this much.
 pub const SAVE_INTERVAL_SECS: f64 = 10.0;
 
+/// Whether `position` is in an episode's closing stretch: the last [`FINISHED_TAIL_SECS`], or
+/// the last tenth of a short episode.
+pub fn near_end(position_secs: f64, duration_secs: Option<f64>) -> bool {
+    match duration_secs {
+        Some(duration) if duration > 0.0 => {
+            position_secs >= (duration - FINISHED_TAIL_SECS).max(duration * 0.9)
+        }
+        _ => false,
+    }
+}
+
 /// Where to start an episode given its saved progress.
 pub fn resume_position(progress: Progress, duration_secs: Option<f64>) -> f64 {
-    if progress.played {
-        return 0.0;
-    }
     let position = progress.position_secs.max(0.0);
-    match duration_secs {
-        Some(duration) if duration > 0.0 && position >= duration - FINISHED_TAIL_SECS => 0.0,
-        _ => position,
+    if progress.played || near_end(position, duration_secs) {
+        0.0
+    } else {
+        position
+    }
+}
+
+/// Why a place is being written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Moment {
+    /// Still with this episode (paused, seeking, or the periodic save).
+    Listening,
+    /// Moving to another episode, or quitting.
+    Leaving,
+    /// It played to the end.
+    Ended,
+}
+
+/// The progress to store: an episode counts as played when it ended, or when the listener
+/// leaves it in its closing stretch; a played episode starts from the top next time.
+pub fn progress_at(position_secs: f64, duration_secs: Option<f64>, moment: Moment) -> Progress {
+    let finished = match moment {
+        Moment::Ended => true,
+        Moment::Leaving => near_end(position_secs, duration_secs),
+        Moment::Listening => false,
+    };
+    Progress {
+        position_secs: if finished {
+            0.0
+        } else {
+            position_secs.max(0.0)
+        },
+        played: finished,
     }
 }
 
@@ -26,6 +64,7 @@ pub struct Observed {
     pub episode: EpisodeId,
     pub playing: bool,
     pub position_secs: f64,
+    pub duration_secs: Option<f64>,
 }
 
 /// What to write now, if anything: the previous episode's last place when the episode changes;
@@ -55,6 +94,7 @@ mod tests {
             episode: EpisodeId(1),
             playing,
             position_secs,
+            duration_secs: Some(1466.0),
         }
     }
 
@@ -73,6 +113,26 @@ mod tests {
             played: true,
         };
         assert_eq!(resume_position(played, Some(1466.0)), 0.0);
+    }
+
+    #[test]
+    fn played_when_ended_or_left_near_the_end() {
+        let long = Some(1466.0);
+        assert!(!progress_at(700.0, long, Moment::Listening).played);
+        assert!(!progress_at(1450.0, long, Moment::Listening).played);
+        assert!(!progress_at(1200.0, long, Moment::Leaving).played);
+        assert_eq!(
+            progress_at(1450.0, long, Moment::Leaving),
+            Progress {
+                position_secs: 0.0,
+                played: true
+            }
+        );
+        assert!(progress_at(3.0, long, Moment::Ended).played);
+        // A 20 s clip is not "played" after a second just because 30 s exceeds its length.
+        assert!(!progress_at(1.0, Some(20.0), Moment::Leaving).played);
+        assert!(progress_at(19.0, Some(20.0), Moment::Leaving).played);
+        assert!(!progress_at(500.0, None, Moment::Leaving).played);
     }
 
     #[test]

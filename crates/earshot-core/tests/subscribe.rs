@@ -148,6 +148,28 @@ async fn the_place_survives_a_refresh_and_a_restart() {
     let after = core.episode(episode.id).await.expect("episode");
     assert_eq!(after.title, "A Better Title");
     assert_eq!(after.progress, place);
+    // Marked by hand: played starts from the top; unplayed clears the badge too.
+    let other = core.show_page(show.id).await.expect("page").episodes[5].id;
+    assert_eq!(
+        core.set_played(other, true, NOW).await.expect("marked"),
+        show.id
+    );
+    let marked = core.episode(other).await.expect("episode");
+    assert!(marked.progress.played);
+    assert_eq!(
+        core.play_request(other)
+            .await
+            .expect("request")
+            .start_at_secs,
+        0.0
+    );
+    core.set_played(other, false, NOW).await.expect("unmarked");
+    assert!(!core.episode(other).await.expect("episode").progress.played);
+    assert!(
+        core.set_played(earshot_core::EpisodeId(9999), true, NOW)
+            .await
+            .is_err()
+    );
     core.close().await;
 
     let reopened = Core::open(config(dir.path())).await.expect("reopens");

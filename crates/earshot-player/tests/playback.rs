@@ -7,6 +7,7 @@ use earshot_player::fixtures::{ToneFormat, render_tone};
 use earshot_player::{
     Player, PlayerConfig, PlayerErrorCode, PlayerHandle, PlayerState, Status, Track,
 };
+use earshot_testkit::{FixtureServer, Route};
 
 fn player() -> Player {
     Player::spawn(PlayerConfig {
@@ -194,5 +195,63 @@ async fn a_missing_or_bogus_file_is_an_error_and_the_player_stays_usable() {
     })
     .await;
     assert!(ok.error.is_none());
+    player.shutdown();
+}
+
+fn web_track(uri: String) -> Track {
+    Track {
+        id: 9,
+        title: "Streamed".into(),
+        artist: "Tests".into(),
+        uri,
+        duration_hint_secs: Some(1466.0),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn streams_over_http_with_ranges_and_reports_a_missing_stream() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = tone(dir.path(), "tone.mp3", 40, ToneFormat::Mp3);
+    let server = FixtureServer::start().await.unwrap();
+    server.route(
+        "/ep.mp3",
+        Route::ok("audio/mpeg", std::fs::read(&file).unwrap()),
+    );
+    let player = player();
+    let handle = player.handle();
+
+    handle.load(web_track(server.url("/ep.mp3")), 0.0, true);
+    let playing = wait_for(&handle, "streaming", |s| s.status == Status::Playing).await;
+    let duration = playing.duration_secs.unwrap();
+    assert!(
+        (duration - 40.0).abs() < 1.5,
+        "the stream's own duration replaces the hint: {duration}"
+    );
+    let start = handle.state().position_secs;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let advanced = handle.state().position_secs - start;
+    assert!(
+        (1.4..=2.8).contains(&advanced),
+        "advanced {advanced}s in 2s"
+    );
+
+    handle.seek_to(30.0);
+    wait_for(&handle, "playing near 30 s", |s| {
+        s.status == Status::Playing && (30.0..31.5).contains(&s.position_secs)
+    })
+    .await;
+
+    let missing = web_track(server.url("/gone.mp3"));
+    handle.load(missing.clone(), 0.0, true);
+    let failed = wait_for(&handle, "a not-found error", |s| {
+        s.track.as_ref() == Some(&missing) && s.error.is_some()
+    })
+    .await;
+    assert_eq!(failed.error.unwrap().code, PlayerErrorCode::NotFound);
+    assert_eq!(failed.status, Status::Stopped);
+
+    handle.load(web_track(server.url("/ep.mp3")), 10.0, true);
+    let again = wait_for(&handle, "streaming again", |s| s.status == Status::Playing).await;
+    assert!((again.position_secs - 10.0).abs() < 1.0, "{again:?}");
     player.shutdown();
 }

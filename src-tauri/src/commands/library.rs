@@ -42,3 +42,20 @@ pub async fn get_episode(
 ) -> Result<Episode, CommandError> {
     Ok(app.core.episode(episode_id).await?)
 }
+
+/// Marks an episode played or unplayed by hand.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_episode_played(
+    app: State<'_, App>,
+    handle: AppHandle,
+    episode_id: EpisodeId,
+    played: bool,
+) -> Result<(), CommandError> {
+    let show = app.core.set_played(episode_id, played, unix_now()).await?;
+    let _ = LibraryChanged {
+        show_id: Some(show),
+    }
+    .emit(&handle);
+    Ok(())
+}

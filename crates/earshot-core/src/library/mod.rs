@@ -222,6 +222,30 @@ impl Library {
             .ok_or_else(|| Error::not_found(id.to_string()))
     }
 
+    /// Marks an episode played or unplayed by hand; either way it starts from the top next time.
+    pub async fn set_played(
+        &self,
+        episode: EpisodeId,
+        played: bool,
+        now: UnixTime,
+    ) -> Result<ShowId> {
+        let show: Option<i64> = sqlx::query_scalar("SELECT show_id FROM episodes WHERE id = ?")
+            .bind(episode.0)
+            .fetch_optional(&self.pool)
+            .await?;
+        let show = show.ok_or_else(|| Error::not_found(episode.to_string()))?;
+        self.save_progress(
+            episode,
+            Progress {
+                position_secs: 0.0,
+                played,
+            },
+            now,
+        )
+        .await?;
+        Ok(ShowId(show))
+    }
+
     /// The episode the listener touched last and has not finished, if any.
     pub async fn last_in_progress(&self) -> Result<Option<EpisodeId>> {
         let id: Option<i64> = sqlx::query_scalar(

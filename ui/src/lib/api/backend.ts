@@ -38,6 +38,7 @@ export interface Backend {
   getShowPage(showId: ShowId): Promise<ShowPage>;
   getEpisode(episodeId: EpisodeId): Promise<Episode>;
   playEpisode(episodeId: EpisodeId): Promise<void>;
+  setEpisodePlayed(episodeId: EpisodeId, played: boolean): Promise<void>;
   togglePlayback(): Promise<void>;
   pausePlayback(): Promise<void>;
   seekPlayback(positionSecs: number): Promise<void>;
@@ -56,6 +57,9 @@ export const tauriBackend: Backend = {
   getEpisode: async (episodeId) => unwrap(await commands.getEpisode(episodeId)),
   playEpisode: async (episodeId) => {
     unwrap(await commands.playEpisode(episodeId));
+  },
+  setEpisodePlayed: async (episodeId, played) => {
+    unwrap(await commands.setEpisodePlayed(episodeId, played));
   },
   togglePlayback: async () => {
     unwrap(await commands.togglePlayback());

@@ -13,6 +13,8 @@ export const commands = {
 	listShows: () => typedError<Show[], CommandError>(__TAURI_INVOKE("list_shows")),
 	getShowPage: (showId: ShowId) => typedError<ShowPage, CommandError>(__TAURI_INVOKE("get_show_page", { showId })),
 	getEpisode: (episodeId: EpisodeId) => typedError<Episode, CommandError>(__TAURI_INVOKE("get_episode", { episodeId })),
+	/**  Marks an episode played or unplayed by hand. */
+	setEpisodePlayed: (episodeId: EpisodeId, played: boolean) => typedError<null, CommandError>(__TAURI_INVOKE("set_episode_played", { episodeId, played })),
 	/**  Starts an episode where the listener left it. */
 	playEpisode: (episodeId: EpisodeId) => typedError<null, CommandError>(__TAURI_INVOKE("play_episode", { episodeId })),
 	togglePlayback: () => typedError<null, CommandError>(__TAURI_INVOKE("toggle_playback")),
