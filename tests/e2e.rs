@@ -411,8 +411,35 @@ async fn subscribe_play_pause_seek_and_resume_after_restart() {
     );
     assert!(screenshot(&client, "show-page.png").await);
 
+    // The publisher adds an episode; Refresh brings it in at the top.
+    let updated = feed.replacen(
+        "    <item>",
+        "    <item>\n      <title>Breaking: A New Episode</title>\n      <guid>new-1</guid>\n      <pubDate>Wed, 25 Nov 2026 09:00:00 +0000</pubDate>\n      <enclosure url=\"{{BASE}}/audio/episode-001.mp3\" type=\"audio/mpeg\"/>\n    </item>\n    <item>",
+        1,
+    ).replace("{{BASE}}", &server.base());
+    server.route(
+        "/feed.xml",
+        Route::ok("application/rss+xml; charset=utf-8", updated),
+    );
+    click(&client, "[data-testid=refresh-show]").await;
+    let refreshed = eventually(
+        "the new episode after Refresh",
+        Duration::from_secs(20),
+        || async {
+            let titles = texts_of(&client, "[data-testid=episode-title]").await;
+            (titles.len() == expected_titles.len() + 1).then_some(titles)
+        },
+    )
+    .await;
+    assert_eq!(refreshed[0], "Breaking: A New Episode");
+    assert_eq!(&refreshed[1..], &expected_titles[..]);
+
     // Play the newest episode and watch the clock.
-    click(&client, "[data-testid=play-episode]").await;
+    click(
+        &client,
+        "[data-testid=episode]:nth-child(2) [data-testid=play-episode]",
+    )
+    .await;
     wait_for_player_state(&client, "playing").await;
     assert_eq!(
         text_of(&client, "[data-testid=player-title]")

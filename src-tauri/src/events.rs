@@ -1,7 +1,7 @@
 //! Events from Rust to the UI, named in the past tense. Their types are exported with the
 //! commands into `ui/src/lib/ipc/bindings.ts`.
 
-use earshot_core::ShowId;
+use earshot_core::{RefreshProgress, ShowId};
 use earshot_player::PlayerState;
 use serde::{Deserialize, Serialize};
 
@@ -16,3 +16,7 @@ pub struct PlaybackChanged(pub PlayerState);
 pub struct LibraryChanged {
     pub show_id: Option<ShowId>,
 }
+
+/// A refresh of every show moved on: `done` of `total`, and the show that just finished.
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+pub struct RefreshProgressed(pub RefreshProgress);

@@ -7,6 +7,7 @@ mod error;
 mod events;
 mod logging;
 mod playback;
+mod refresh;
 mod settings;
 
 use std::path::PathBuf;
@@ -18,7 +19,7 @@ use tauri::{Manager, RunEvent};
 use tauri_specta::{collect_commands, collect_events};
 
 pub use error::CommandError;
-pub use events::{LibraryChanged, PlaybackChanged};
+pub use events::{LibraryChanged, PlaybackChanged, RefreshProgressed};
 
 use playback::Playback;
 use settings::Settings;
@@ -33,6 +34,7 @@ pub struct App {
     pub core: Core,
     pub playback: Playback,
     pub settings: Settings,
+    pub refresher: refresh::Refresher,
 }
 
 /// Owns the player thread so quitting can stop it cleanly.
@@ -50,6 +52,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::library::get_show_page,
             commands::library::get_episode,
             commands::library::set_episode_played,
+            commands::library::refresh_show,
+            commands::library::refresh_all,
             commands::player::play_episode,
             commands::player::toggle_playback,
             commands::player::pause_playback,
@@ -59,7 +63,11 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::player::skip_playback,
             commands::player::set_playback_rate,
         ])
-        .events(collect_events![PlaybackChanged, LibraryChanged])
+        .events(collect_events![
+            PlaybackChanged,
+            LibraryChanged,
+            RefreshProgressed
+        ])
         .dangerously_cast_bigints_to_number()
         .disable_serde_phases()
 }
@@ -128,7 +136,9 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
         core,
         playback,
         settings,
+        refresher: refresh::Refresher::default(),
     });
+    refresh::schedule(handle);
     Ok(())
 }
 

@@ -36,6 +36,12 @@ const SKIP_FORWARD: Number = Number {
     range: 1.0..=300.0,
 };
 
+const REFRESH_MINUTES: Number = Number {
+    key: "refreshMinutes",
+    default: 60.0,
+    range: 5.0..=1440.0,
+};
+
 pub struct Settings {
     store: Arc<Store<Wry>>,
 }
@@ -87,5 +93,9 @@ impl Settings {
 
     pub fn skip_forward_secs(&self) -> f64 {
         self.get(&SKIP_FORWARD)
+    }
+
+    pub fn refresh_minutes(&self) -> f64 {
+        self.get(&REFRESH_MINUTES)
     }
 }

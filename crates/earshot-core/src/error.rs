@@ -1,6 +1,6 @@
 //! The crate's one public error, and the small code the UI branches on.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What went wrong, in words a listener can act on.
 #[derive(Debug, thiserror::Error)]
@@ -36,7 +36,7 @@ pub enum Error {
 }
 
 /// A small, stable classification of [`Error`] that crosses to the UI.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     InvalidUrl,

@@ -8,6 +8,7 @@ pub mod feed;
 pub mod library;
 pub mod model;
 pub mod progress;
+pub mod refresh;
 
 use std::path::PathBuf;
 
@@ -18,6 +19,7 @@ pub use error::{Error, ErrorCode, Result};
 pub use feed::FeedClient;
 pub use library::Library;
 pub use model::*;
+pub use refresh::{RefreshOutcome, RefreshProgress, ShowRefreshed};
 
 /// Feeds larger than this are refused rather than parsed.
 pub const FEED_LIMIT_BYTES: u64 = 50_000_000;
@@ -96,7 +98,8 @@ impl Core {
         let id = self
             .library
             .store_feed(final_url.as_str(), &parsed, &meta, now)
-            .await?;
+            .await?
+            .show;
         tracing::info!(show = id.0, episodes = parsed.episodes.len(), "subscribed");
         if let Some(artwork_url) = &parsed.artwork_url {
             self.cache_artwork(id, artwork_url).await;
@@ -188,6 +191,6 @@ impl Core {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

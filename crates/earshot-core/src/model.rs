@@ -44,8 +44,11 @@ pub struct Show {
     pub categories: Vec<String>,
     /// Whether a cached copy of the artwork exists; the UI asks the `artwork:` protocol for it.
     pub has_artwork: bool,
+    /// When the feed was last fetched successfully.
     pub refreshed_at: Option<UnixTime>,
+    /// Why the last refresh failed, and when; cleared by the next success.
     pub last_error: Option<String>,
+    pub last_error_at: Option<UnixTime>,
     pub episode_count: u32,
 }
 

@@ -38,6 +38,21 @@ impl Route {
         }
     }
 
+    /// Adds a header (e.g. `ETag`, `Last-Modified`); conditional requests that match an `ETag`
+    /// or `Last-Modified` header answer 304.
+    pub fn with_header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    fn validated_by(&self, validators: &[String]) -> bool {
+        self.status == 200
+            && self.headers.iter().any(|(name, value)| {
+                (name.eq_ignore_ascii_case("etag") || name.eq_ignore_ascii_case("last-modified"))
+                    && validators.iter().any(|v| v == value)
+            })
+    }
+
     pub fn redirect(status: u16, location: &str) -> Self {
         let mut route = Self::status(status);
         route.headers.push(("Location".into(), location.into()));
@@ -100,7 +115,8 @@ impl FixtureServer {
             .insert(path.to_string(), route);
     }
 
-    /// The request lines seen so far (`GET /feed.xml`), with the Range header when sent.
+    /// The request lines seen so far (`GET /feed.xml`), with the Range header when sent and
+    /// `(conditional)` when validators were.
     pub fn requests(&self) -> Vec<String> {
         self.requests
             .lock()
@@ -127,6 +143,7 @@ async fn serve(
             return Ok(());
         }
         let mut range = None;
+        let mut validators = Vec::new();
         loop {
             let mut line = String::new();
             if reader.read_line(&mut line).await? == 0 {
@@ -136,10 +153,14 @@ async fn serve(
             if line.is_empty() {
                 break;
             }
-            if let Some((name, value)) = line.split_once(':')
-                && name.eq_ignore_ascii_case("range")
-            {
-                range = Some(value.trim().to_string());
+            if let Some((name, value)) = line.split_once(':') {
+                if name.eq_ignore_ascii_case("range") {
+                    range = Some(value.trim().to_string());
+                } else if name.eq_ignore_ascii_case("if-none-match")
+                    || name.eq_ignore_ascii_case("if-modified-since")
+                {
+                    validators.push(value.trim().to_string());
+                }
             }
         }
         let mut parts = request_line.split_whitespace();
@@ -148,9 +169,10 @@ async fn serve(
         requests
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .push(match &range {
-                Some(r) => format!("{method} {path} {r}"),
-                None => format!("{method} {path}"),
+            .push(match (&range, validators.is_empty()) {
+                (Some(r), _) => format!("{method} {path} {r}"),
+                (None, false) => format!("{method} {path} (conditional)"),
+                (None, true) => format!("{method} {path}"),
             });
         let route = routes
             .lock()
@@ -158,7 +180,14 @@ async fn serve(
             .get(path.split('?').next().unwrap_or(&path))
             .cloned()
             .unwrap_or_else(|| Route::status(404));
-        let response = respond(&route, range.as_deref());
+        let response = if route.validated_by(&validators) {
+            Response {
+                head: "HTTP/1.1 304 Not Modified\r\nContent-Length: 0\r\n\r\n".to_string(),
+                body: 0..0,
+            }
+        } else {
+            respond(&route, range.as_deref())
+        };
         let stream = reader.get_mut();
         stream.write_all(response.head.as_bytes()).await?;
         if method != "HEAD" {

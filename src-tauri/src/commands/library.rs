@@ -1,4 +1,4 @@
-use earshot_core::{Episode, EpisodeId, Show, ShowId, ShowPage};
+use earshot_core::{Episode, EpisodeId, RefreshOutcome, Show, ShowId, ShowPage, ShowRefreshed};
 use tauri::{AppHandle, State};
 use tauri_specta::Event;
 
@@ -58,4 +58,31 @@ pub async fn set_episode_played(
     }
     .emit(&handle);
     Ok(())
+}
+
+/// Refreshes one show now. A feed problem is an outcome (also recorded on the show), not an error.
+#[tauri::command]
+#[specta::specta]
+pub async fn refresh_show(
+    app: State<'_, App>,
+    handle: AppHandle,
+    show_id: ShowId,
+) -> Result<RefreshOutcome, CommandError> {
+    let outcome = app.core.refresh_show(show_id, unix_now()).await?;
+    let _ = LibraryChanged {
+        show_id: Some(show_id),
+    }
+    .emit(&handle);
+    Ok(outcome)
+}
+
+/// Refreshes every show now; progress arrives as `RefreshProgressed` events. Returns nothing
+/// when a refresh was already running.
+#[tauri::command]
+#[specta::specta]
+pub async fn refresh_all(
+    app: State<'_, App>,
+    handle: AppHandle,
+) -> Result<Option<Vec<ShowRefreshed>>, CommandError> {
+    Ok(app.refresher.run(&app.core, &handle).await)
 }

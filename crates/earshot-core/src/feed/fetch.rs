@@ -17,6 +17,14 @@ pub struct Fetched {
     pub last_modified: Option<String>,
 }
 
+/// The answer to a conditional GET.
+#[derive(Debug, Clone)]
+pub enum Fetch {
+    /// 304: what we have is current.
+    NotModified,
+    Fetched(Fetched),
+}
+
 /// The one HTTP client for feeds and artwork. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct FeedClient {
@@ -40,13 +48,37 @@ impl FeedClient {
 
     /// GETs `url`, refusing bodies larger than `limit_bytes` and non-success statuses.
     pub async fn get(&self, url: &Url, limit_bytes: u64) -> Result<Fetched> {
-        let mut response = self
-            .http
-            .get(url.clone())
-            .send()
-            .await
-            .map_err(|e| unreachable(url, &e))?;
+        match self.get_if_changed(url, None, None, limit_bytes).await? {
+            Fetch::Fetched(fetched) => Ok(fetched),
+            Fetch::NotModified => Err(Error::HttpStatus {
+                url: url.to_string(),
+                status: 304,
+                reason: "Not Modified".into(),
+            }),
+        }
+    }
+
+    /// A conditional GET: sends both validators when known (`If-None-Match`,
+    /// `If-Modified-Since`), and answers [`Fetch::NotModified`] on 304.
+    pub async fn get_if_changed(
+        &self,
+        url: &Url,
+        etag: Option<&str>,
+        last_modified: Option<&str>,
+        limit_bytes: u64,
+    ) -> Result<Fetch> {
+        let mut request = self.http.get(url.clone());
+        if let Some(etag) = etag {
+            request = request.header(reqwest::header::IF_NONE_MATCH, etag);
+        }
+        if let Some(last_modified) = last_modified {
+            request = request.header(reqwest::header::IF_MODIFIED_SINCE, last_modified);
+        }
+        let mut response = request.send().await.map_err(|e| unreachable(url, &e))?;
         let status = response.status();
+        if status == reqwest::StatusCode::NOT_MODIFIED {
+            return Ok(Fetch::NotModified);
+        }
         if !status.is_success() {
             return Err(Error::HttpStatus {
                 url: url.to_string(),
@@ -79,13 +111,13 @@ impl FeedClient {
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(Fetched {
+        Ok(Fetch::Fetched(Fetched {
             final_url,
             body,
             content_type,
             etag,
             last_modified,
-        })
+        }))
     }
 }
 

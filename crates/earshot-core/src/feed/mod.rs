@@ -7,6 +7,6 @@ mod notes;
 mod parse;
 
 pub use duration::parse_duration;
-pub use fetch::{FeedClient, Fetched, normalize_feed_url};
+pub use fetch::{FeedClient, Fetch, Fetched, normalize_feed_url};
 pub use notes::sanitize_notes;
 pub use parse::{ParsedEpisode, ParsedFeed, parse_feed};

@@ -15,7 +15,7 @@ use sqlx::{Row, SqlitePool};
 use crate::error::{Error, Result};
 use crate::feed::ParsedFeed;
 use crate::model::{Episode, EpisodeId, Progress, Show, ShowId, UnixTime};
-use rows::{EpisodeRow, ShowRow};
+use rows::{EpisodeRow, FeedStateRow, ShowRow};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -27,13 +27,27 @@ pub struct FeedMeta {
     pub body_sha256: Option<String>,
 }
 
+/// A show's address and the validators of its last fetch.
+#[derive(Debug, Clone)]
+pub struct FeedState {
+    pub feed_url: String,
+    pub meta: FeedMeta,
+}
+
+/// What storing a feed did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stored {
+    pub show: ShowId,
+    pub new_episodes: u32,
+}
+
 #[derive(Debug, Clone)]
 pub struct Library {
     pool: SqlitePool,
 }
 
 const SHOW_COLUMNS: &str = "s.id, s.feed_url, s.title, s.author, s.description_html, s.link, \
-     s.categories_json, s.artwork_cached, s.refreshed_at, s.last_error, \
+     s.categories_json, s.artwork_cached, s.refreshed_at, s.last_error, s.last_error_at, \
      (SELECT COUNT(*) FROM episodes e WHERE e.show_id = s.id) AS episode_count";
 
 const EPISODE_COLUMNS: &str = "e.id, e.show_id, e.title, e.published_at, e.duration_secs, \
@@ -110,7 +124,7 @@ impl Library {
         feed: &ParsedFeed,
         meta: &FeedMeta,
         now: UnixTime,
-    ) -> Result<ShowId> {
+    ) -> Result<Stored> {
         let categories =
             serde_json::to_string(&feed.categories).unwrap_or_else(|_| "[]".to_string());
         let mut tx = self.pool.begin().await?;
@@ -123,7 +137,7 @@ impl Library {
                  artwork_url = excluded.artwork_url, categories_json = excluded.categories_json, \
                  etag = excluded.etag, last_modified = excluded.last_modified, \
                  body_sha256 = excluded.body_sha256, refreshed_at = excluded.refreshed_at, \
-                 last_error = NULL \
+                 last_error = NULL, last_error_at = NULL \
              RETURNING id",
         )
         .bind(feed_url)
@@ -139,6 +153,11 @@ impl Library {
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
+        let count = "SELECT COUNT(*) FROM episodes WHERE show_id = ?";
+        let before: i64 = sqlx::query_scalar(count)
+            .bind(show_id)
+            .fetch_one(&mut *tx)
+            .await?;
         for (order, episode) in feed.episodes.iter().enumerate() {
             sqlx::query(
                 "INSERT INTO episodes (show_id, guid, title, published_at, duration_secs, \
@@ -164,8 +183,62 @@ impl Library {
             .execute(&mut *tx)
             .await?;
         }
+        let after: i64 = sqlx::query_scalar(count)
+            .bind(show_id)
+            .fetch_one(&mut *tx)
+            .await?;
         tx.commit().await?;
-        Ok(ShowId(show_id))
+        Ok(Stored {
+            show: ShowId(show_id),
+            new_episodes: u32::try_from(after - before).unwrap_or(0),
+        })
+    }
+
+    /// What the next refresh of `show` needs: its address and the validators of the last fetch.
+    pub async fn feed_state(&self, show: ShowId) -> Result<FeedState> {
+        let row: Option<FeedStateRow> = sqlx::query_as(
+            "SELECT feed_url, etag, last_modified, body_sha256 FROM shows WHERE id = ?",
+        )
+        .bind(show.0)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(FeedState::from)
+            .ok_or_else(|| Error::not_found(show.to_string()))
+    }
+
+    pub async fn show_ids(&self) -> Result<Vec<ShowId>> {
+        let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM shows ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(ids.into_iter().map(ShowId).collect())
+    }
+
+    /// A refresh found nothing new: remember when, and clear any earlier error.
+    pub async fn mark_refreshed(&self, show: ShowId, now: UnixTime) -> Result<()> {
+        sqlx::query(
+            "UPDATE shows SET refreshed_at = ?, last_error = NULL, last_error_at = NULL WHERE id = ?",
+        )
+        .bind(now)
+        .bind(show.0)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// A refresh failed: keep everything, and record why and when for the show page.
+    pub async fn record_refresh_error(
+        &self,
+        show: ShowId,
+        message: &str,
+        now: UnixTime,
+    ) -> Result<()> {
+        sqlx::query("UPDATE shows SET last_error = ?, last_error_at = ? WHERE id = ?")
+            .bind(message)
+            .bind(now)
+            .bind(show.0)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     pub async fn set_artwork_cached(&self, show: ShowId, cached: bool) -> Result<()> {

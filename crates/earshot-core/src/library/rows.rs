@@ -1,5 +1,6 @@
 //! Row structs as SQLite returns them, and their conversion into domain types.
 
+use super::{FeedMeta, FeedState};
 use crate::model::{Episode, EpisodeId, Progress, Show, ShowId};
 
 #[derive(sqlx::FromRow)]
@@ -14,6 +15,7 @@ pub(super) struct ShowRow {
     artwork_cached: bool,
     refreshed_at: Option<i64>,
     last_error: Option<String>,
+    last_error_at: Option<i64>,
     episode_count: i64,
 }
 
@@ -30,6 +32,7 @@ impl From<ShowRow> for Show {
             has_artwork: row.artwork_cached,
             refreshed_at: row.refreshed_at,
             last_error: row.last_error,
+            last_error_at: row.last_error_at,
             episode_count: u32::try_from(row.episode_count).unwrap_or(u32::MAX),
         }
     }
@@ -65,6 +68,27 @@ impl From<EpisodeRow> for Episode {
             progress: Progress {
                 position_secs: row.position_secs,
                 played: row.played,
+            },
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct FeedStateRow {
+    feed_url: String,
+    etag: Option<String>,
+    last_modified: Option<String>,
+    body_sha256: Option<String>,
+}
+
+impl From<FeedStateRow> for FeedState {
+    fn from(row: FeedStateRow) -> Self {
+        FeedState {
+            feed_url: row.feed_url,
+            meta: FeedMeta {
+                etag: row.etag,
+                last_modified: row.last_modified,
+                body_sha256: row.body_sha256,
             },
         }
     }

@@ -8,6 +8,8 @@ import {
   type Episode,
   type EpisodeId,
   type PlayerState,
+  type RefreshOutcome,
+  type RefreshProgress,
   type Show,
   type ShowId,
   type ShowPage,
@@ -43,6 +45,9 @@ export interface Backend {
   pausePlayback(): Promise<void>;
   seekPlayback(positionSecs: number): Promise<void>;
   getPlayerState(): Promise<PlayerState>;
+  refreshShow(showId: ShowId): Promise<RefreshOutcome>;
+  refreshAll(): Promise<void>;
+  onRefreshProgressed(listener: (progress: RefreshProgress) => void): Promise<Unlisten>;
   setVolume(volume: number): Promise<void>;
   skipPlayback(direction: SkipDirection): Promise<void>;
   setPlaybackRate(rate: number): Promise<void>;
@@ -71,6 +76,11 @@ export const tauriBackend: Backend = {
     unwrap(await commands.seekPlayback(positionSecs));
   },
   getPlayerState: async () => unwrap(await commands.getPlayerState()),
+  refreshShow: async (showId) => unwrap(await commands.refreshShow(showId)),
+  refreshAll: async () => {
+    unwrap(await commands.refreshAll());
+  },
+  onRefreshProgressed: (listener) => events.refreshProgressed.listen((event) => listener(event.payload)),
   setVolume: async (volume) => {
     unwrap(await commands.setVolume(volume));
   },

@@ -15,6 +15,13 @@ export const commands = {
 	getEpisode: (episodeId: EpisodeId) => typedError<Episode, CommandError>(__TAURI_INVOKE("get_episode", { episodeId })),
 	/**  Marks an episode played or unplayed by hand. */
 	setEpisodePlayed: (episodeId: EpisodeId, played: boolean) => typedError<null, CommandError>(__TAURI_INVOKE("set_episode_played", { episodeId, played })),
+	/**  Refreshes one show now. A feed problem is an outcome (also recorded on the show), not an error. */
+	refreshShow: (showId: ShowId) => typedError<RefreshOutcome, CommandError>(__TAURI_INVOKE("refresh_show", { showId })),
+	/**
+	 *  Refreshes every show now; progress arrives as `RefreshProgressed` events. Returns nothing
+	 *  when a refresh was already running.
+	 */
+	refreshAll: () => typedError<ShowRefreshed[] | null, CommandError>(__TAURI_INVOKE("refresh_all")),
 	/**  Starts an episode where the listener left it. */
 	playEpisode: (episodeId: EpisodeId) => typedError<null, CommandError>(__TAURI_INVOKE("play_episode", { episodeId })),
 	togglePlayback: () => typedError<null, CommandError>(__TAURI_INVOKE("toggle_playback")),
@@ -33,6 +40,7 @@ export const commands = {
 export const events = {
 	libraryChanged: makeEvent<LibraryChanged, LibraryChanged>("library-changed"),
 	playbackChanged: makeEvent<PlaybackChanged, PlaybackChanged>("playback-changed"),
+	refreshProgressed: makeEvent<RefreshProgressed, RefreshProgressed>("refresh-progressed"),
 };
 
 /* Types */
@@ -105,6 +113,23 @@ export type Progress = {
 	played: boolean,
 };
 
+/**  What refreshing one feed did. A failure is an outcome too: it is recorded on the show. */
+export type RefreshOutcome = 
+/**  The server said 304: nothing was downloaded or written. */
+{ kind: "not_modified" } | 
+/**  The body was byte-for-byte what we had: nothing was parsed or written. */
+{ kind: "unchanged" } | { kind: "updated"; newEpisodes: number } | { kind: "failed"; code: ErrorCode; message: string };
+
+/**  Progress of a refresh of everything, reported as each feed finishes. */
+export type RefreshProgress = {
+	done: number,
+	total: number,
+	last: ShowRefreshed | null,
+};
+
+/**  A refresh of every show moved on: `done` of `total`, and the show that just finished. */
+export type RefreshProgressed = RefreshProgress;
+
 /**  A subscribed show. */
 export type Show = {
 	id: ShowId,
@@ -117,8 +142,11 @@ export type Show = {
 	categories: string[],
 	/**  Whether a cached copy of the artwork exists; the UI asks the `artwork:` protocol for it. */
 	hasArtwork: boolean,
+	/**  When the feed was last fetched successfully. */
 	refreshedAt: number | null,
+	/**  Why the last refresh failed, and when; cleared by the next success. */
 	lastError: string | null,
+	lastErrorAt: number | null,
 	episodeCount: number,
 };
 
@@ -128,6 +156,13 @@ export type ShowId = number;
 export type ShowPage = {
 	show: Show,
 	episodes: Episode[],
+};
+
+/**  One show's result in a refresh of everything. */
+export type ShowRefreshed = {
+	showId: ShowId,
+	title: string,
+	outcome: RefreshOutcome,
 };
 
 export type SkipDirection = "back" | "forward";

@@ -1,29 +1,44 @@
 // The subscribed shows, reloaded whenever Rust says the library changed.
 import type { Backend, Unlisten } from "../api/backend";
-import type { Show, ShowId } from "../ipc/bindings";
+import type { RefreshProgress, Show, ShowId } from "../ipc/bindings";
 
 export class LibraryStore {
   shows: Show[] = $state([]);
   loaded = $state(false);
   /** Bumped on every change so open pages know to reload. */
   version = $state(0);
+  /** The refresh of everything under way, if any. */
+  refreshing: RefreshProgress | null = $state(null);
   readonly #backend: Backend;
-  #unlisten: Unlisten | null = null;
+  #unlisten: Unlisten[] = [];
 
   constructor(backend: Backend) {
     this.#backend = backend;
   }
 
   async start(): Promise<void> {
-    this.#unlisten = await this.#backend.onLibraryChanged(() => {
-      void this.reload();
-    });
+    this.#unlisten.push(
+      await this.#backend.onLibraryChanged(() => {
+        void this.reload();
+      }),
+      await this.#backend.onRefreshProgressed((progress) => {
+        this.refreshing = progress.done < progress.total ? progress : null;
+      }),
+    );
     await this.reload();
   }
 
   stop(): void {
-    this.#unlisten?.();
-    this.#unlisten = null;
+    for (const unlisten of this.#unlisten) unlisten();
+    this.#unlisten = [];
+  }
+
+  async refreshAll(): Promise<void> {
+    try {
+      await this.#backend.refreshAll();
+    } finally {
+      this.refreshing = null;
+    }
   }
 
   async reload(): Promise<void> {

@@ -1,0 +1,201 @@
+//! Refreshing subscriptions: a conditional GET per feed, parsing off the async threads, one
+//! transaction per feed, and an outcome per feed so that one broken feed never fails the rest.
+//! Many feeds are fetched at once, but never more than [`PER_HOST`] from one host.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+use url::Url;
+
+use crate::error::{Error, ErrorCode, Result};
+use crate::feed::{self, Fetch};
+use crate::library::FeedMeta;
+use crate::model::{ShowId, UnixTime};
+use crate::{Core, FEED_LIMIT_BYTES, hex};
+
+/// Feeds fetched at once in a refresh of everything.
+pub const CONCURRENT: usize = 16;
+/// Feeds fetched at once from one host, to be polite to shared hosts.
+pub const PER_HOST: usize = 2;
+
+/// What refreshing one feed did. A failure is an outcome too: it is recorded on the show.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RefreshOutcome {
+    /// The server said 304: nothing was downloaded or written.
+    NotModified,
+    /// The body was byte-for-byte what we had: nothing was parsed or written.
+    Unchanged,
+    Updated {
+        #[serde(rename = "newEpisodes")]
+        new_episodes: u32,
+    },
+    Failed {
+        code: ErrorCode,
+        message: String,
+    },
+}
+
+/// One show's result in a refresh of everything.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ShowRefreshed {
+    pub show_id: ShowId,
+    pub title: String,
+    pub outcome: RefreshOutcome,
+}
+
+/// Progress of a refresh of everything, reported as each feed finishes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct RefreshProgress {
+    pub done: u32,
+    pub total: u32,
+    pub last: Option<ShowRefreshed>,
+}
+
+impl Core {
+    /// Refreshes one show. Never fails for the feed's sake: network, HTTP and parse problems
+    /// come back as [`RefreshOutcome::Failed`] and are recorded on the show; only a broken
+    /// library is an `Err`.
+    pub async fn refresh_show(&self, show: ShowId, now: UnixTime) -> Result<RefreshOutcome> {
+        match self.fetch_and_store(show, now).await {
+            Ok(outcome) => Ok(outcome),
+            Err(error @ (Error::Database(_) | Error::Migrate(_) | Error::NotFound { .. })) => {
+                Err(error)
+            }
+            Err(error) => {
+                let message = error.to_string();
+                tracing::warn!(show = show.0, %message, "refresh failed");
+                self.library
+                    .record_refresh_error(show, &message, now)
+                    .await?;
+                Ok(RefreshOutcome::Failed {
+                    code: error.code(),
+                    message,
+                })
+            }
+        }
+    }
+
+    async fn fetch_and_store(&self, show: ShowId, now: UnixTime) -> Result<RefreshOutcome> {
+        let state = self.library.feed_state(show).await?;
+        let url = Url::parse(&state.feed_url).map_err(|_| Error::InvalidUrl {
+            input: state.feed_url.clone(),
+        })?;
+        let fetch = self
+            .feeds
+            .get_if_changed(
+                &url,
+                state.meta.etag.as_deref(),
+                state.meta.last_modified.as_deref(),
+                FEED_LIMIT_BYTES,
+            )
+            .await?;
+        let fetched = match fetch {
+            Fetch::NotModified => {
+                self.library.mark_refreshed(show, now).await?;
+                return Ok(RefreshOutcome::NotModified);
+            }
+            Fetch::Fetched(fetched) => fetched,
+        };
+        let body_sha256 = hex(&Sha256::digest(&fetched.body));
+        if state.meta.body_sha256.as_deref() == Some(body_sha256.as_str()) {
+            self.library.mark_refreshed(show, now).await?;
+            return Ok(RefreshOutcome::Unchanged);
+        }
+        let base = fetched.final_url.clone();
+        let body = fetched.body;
+        let parsed = tokio::task::spawn_blocking(move || feed::parse_feed(&body, &base))
+            .await
+            .map_err(|e| Error::NotAFeed {
+                url: url.to_string(),
+                detail: format!("the parser stopped unexpectedly: {e}"),
+            })?
+            .map_err(|detail| Error::NotAFeed {
+                url: url.to_string(),
+                detail,
+            })?;
+        let meta = FeedMeta {
+            etag: fetched.etag,
+            last_modified: fetched.last_modified,
+            body_sha256: Some(body_sha256),
+        };
+        let stored = self
+            .library
+            .store_feed(&state.feed_url, &parsed, &meta, now)
+            .await?;
+        Ok(RefreshOutcome::Updated {
+            new_episodes: stored.new_episodes,
+        })
+    }
+
+    /// Refreshes every show, [`CONCURRENT`] at a time and [`PER_HOST`] per host, calling
+    /// `progress` as each finishes. Returns every show's outcome.
+    pub async fn refresh_all<F>(&self, now: UnixTime, progress: F) -> Result<Vec<ShowRefreshed>>
+    where
+        F: Fn(RefreshProgress) + Send + Sync + 'static,
+    {
+        let shows = self.library.shows().await?;
+        let total = u32::try_from(shows.len()).unwrap_or(u32::MAX);
+        let global = Arc::new(Semaphore::new(CONCURRENT));
+        let mut hosts: HashMap<String, Arc<Semaphore>> = HashMap::new();
+        let mut tasks = JoinSet::new();
+        for show in shows {
+            let host = Url::parse(&show.feed_url)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_owned))
+                .unwrap_or_default();
+            let per_host = hosts
+                .entry(host)
+                .or_insert_with(|| Arc::new(Semaphore::new(PER_HOST)))
+                .clone();
+            let global = global.clone();
+            let core = self.clone();
+            tasks.spawn(async move {
+                // Host first, so a slow host cannot hold global slots while it waits.
+                let _host = per_host.acquire_owned().await;
+                let _slot = global.acquire_owned().await;
+                let outcome = core.refresh_show(show.id, now).await;
+                (show, outcome)
+            });
+        }
+        progress(RefreshProgress {
+            done: 0,
+            total,
+            last: None,
+        });
+        let mut results = Vec::new();
+        let mut done = 0;
+        while let Some(joined) = tasks.join_next().await {
+            let (show, outcome) = match joined {
+                Ok(pair) => pair,
+                Err(error) => {
+                    tracing::error!(%error, "a refresh task stopped unexpectedly");
+                    continue;
+                }
+            };
+            let outcome = outcome.unwrap_or_else(|error| RefreshOutcome::Failed {
+                code: error.code(),
+                message: error.to_string(),
+            });
+            done += 1;
+            let refreshed = ShowRefreshed {
+                show_id: show.id,
+                title: show.title,
+                outcome,
+            };
+            progress(RefreshProgress {
+                done,
+                total,
+                last: Some(refreshed.clone()),
+            });
+            results.push(refreshed);
+        }
+        Ok(results)
+    }
+}

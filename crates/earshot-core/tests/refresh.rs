@@ -1,0 +1,247 @@
+//! Refreshing over real HTTP into a real SQLite file: conditional GET, unchanged bodies, new
+//! episodes, and one broken feed among good ones.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use earshot_core::{Core, CoreConfig, ErrorCode, Progress, RefreshOutcome};
+use earshot_testkit::{FixtureServer, Route};
+
+const NOW: i64 = 1_795_000_000;
+
+fn feed(base: &str, title: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/show/feed.xml");
+    std::fs::read_to_string(path)
+        .expect("fixture feed")
+        .replace("{{BASE}}", base)
+        .replace(
+            "<title>The Backend Hour</title>",
+            &format!("<title>{title}</title>"),
+        )
+}
+
+/// The same feed with one more episode at the top.
+fn with_new_episode(feed: &str) -> String {
+    feed.replacen(
+        "    <item>",
+        "    <item>\n      <title>Brand New</title>\n      <guid>new-1</guid>\n      <pubDate>Wed, 25 Nov 2026 09:00:00 +0000</pubDate>\n      <enclosure url=\"http://example.invalid/new.mp3\" type=\"audio/mpeg\"/>\n    </item>\n    <item>",
+        1,
+    )
+}
+
+async fn open(dir: &Path) -> Core {
+    Core::open(CoreConfig {
+        data_dir: dir.to_path_buf(),
+        user_agent: "earshot-tests".into(),
+    })
+    .await
+    .expect("core opens")
+}
+
+#[tokio::test]
+async fn conditional_get_unchanged_and_new_episodes() {
+    let server = FixtureServer::start().await.expect("server");
+    let body = feed(&server.base(), "Validated");
+    server.route(
+        "/etag.xml",
+        Route::ok("application/rss+xml", body.clone()).with_header("ETag", "\"v1\""),
+    );
+    server.route("/plain.xml", Route::ok("application/rss+xml", body.clone()));
+    let dir = tempfile::tempdir().expect("dir");
+    let core = open(dir.path()).await;
+    let validated = core
+        .subscribe(&server.url("/etag.xml"), NOW)
+        .await
+        .expect("subscribed");
+    let plain = core
+        .subscribe(&server.url("/plain.xml"), NOW)
+        .await
+        .expect("subscribed");
+
+    assert_eq!(
+        core.refresh_show(validated.id, NOW + 60)
+            .await
+            .expect("refresh"),
+        RefreshOutcome::NotModified
+    );
+    assert!(
+        server
+            .requests()
+            .contains(&"GET /etag.xml (conditional)".to_string())
+    );
+    assert_eq!(
+        core.refresh_show(plain.id, NOW + 60)
+            .await
+            .expect("refresh"),
+        RefreshOutcome::Unchanged
+    );
+    assert_eq!(
+        core.show_page(plain.id)
+            .await
+            .expect("page")
+            .show
+            .refreshed_at,
+        Some(NOW + 60)
+    );
+
+    // The publisher adds an episode; the listener's place in an old one is kept.
+    let old = core.show_page(plain.id).await.expect("page").episodes[2].id;
+    let place = Progress {
+        position_secs: 321.0,
+        played: false,
+    };
+    core.save_progress(old, place, NOW).await.expect("saved");
+    server.route(
+        "/plain.xml",
+        Route::ok("application/rss+xml", with_new_episode(&body)),
+    );
+    assert_eq!(
+        core.refresh_show(plain.id, NOW + 120)
+            .await
+            .expect("refresh"),
+        RefreshOutcome::Updated { new_episodes: 1 }
+    );
+    let page = core.show_page(plain.id).await.expect("page");
+    assert_eq!(page.episodes.len(), 25);
+    assert_eq!(page.episodes[0].title, "Brand New");
+    assert_eq!(core.episode(old).await.expect("episode").progress, place);
+}
+
+#[tokio::test]
+async fn one_broken_feed_never_fails_the_others() {
+    let server = FixtureServer::start().await.expect("server");
+    for (path, title) in [
+        ("/a.xml", "Show A"),
+        ("/b.xml", "Show B"),
+        ("/c.xml", "Show C"),
+    ] {
+        server.route(
+            path,
+            Route::ok("application/rss+xml", feed(&server.base(), title)),
+        );
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    let core = open(dir.path()).await;
+    let mut ids = Vec::new();
+    for path in ["/a.xml", "/b.xml", "/c.xml"] {
+        ids.push(
+            core.subscribe(&server.url(path), NOW)
+                .await
+                .expect("subscribed")
+                .id,
+        );
+    }
+    let episodes_before = core.show_page(ids[1]).await.expect("page").episodes.len();
+
+    // B starts failing, C turns into a web page.
+    server.route("/b.xml", Route::status(500));
+    server.route(
+        "/c.xml",
+        Route::ok(
+            "text/html",
+            "<!doctype html><html><body>moved</body></html>",
+        ),
+    );
+    server.route(
+        "/a.xml",
+        Route::ok(
+            "application/rss+xml",
+            with_new_episode(&feed(&server.base(), "Show A")),
+        ),
+    );
+
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let recorder = seen.clone();
+    let results = core
+        .refresh_all(NOW + 60, move |p| {
+            recorder.lock().unwrap().push((p.done, p.total))
+        })
+        .await
+        .expect("refresh all");
+    assert_eq!(results.len(), 3);
+    let outcome = |id| {
+        results
+            .iter()
+            .find(|r| r.show_id == id)
+            .map(|r| r.outcome.clone())
+            .unwrap()
+    };
+    assert_eq!(outcome(ids[0]), RefreshOutcome::Updated { new_episodes: 1 });
+    assert!(matches!(
+        outcome(ids[1]),
+        RefreshOutcome::Failed {
+            code: ErrorCode::HttpStatus,
+            ..
+        }
+    ));
+    assert!(matches!(
+        outcome(ids[2]),
+        RefreshOutcome::Failed {
+            code: ErrorCode::NotAFeed,
+            ..
+        }
+    ));
+    let progress = seen.lock().unwrap().clone();
+    assert_eq!(progress.first(), Some(&(0, 3)));
+    assert_eq!(progress.last(), Some(&(3, 3)));
+
+    // The broken show keeps its episodes and says what went wrong, and when.
+    let broken = core.show_page(ids[1]).await.expect("page");
+    assert_eq!(broken.episodes.len(), episodes_before);
+    assert!(
+        broken
+            .show
+            .last_error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("500")
+    );
+    assert_eq!(broken.show.last_error_at, Some(NOW + 60));
+    assert_eq!(broken.show.refreshed_at, Some(NOW));
+
+    // Fixed: the error clears.
+    server.route(
+        "/b.xml",
+        Route::ok("application/rss+xml", feed(&server.base(), "Show B")),
+    );
+    assert_eq!(
+        core.refresh_show(ids[1], NOW + 120).await.expect("refresh"),
+        RefreshOutcome::Unchanged
+    );
+    let fixed = core.show_page(ids[1]).await.expect("page").show;
+    assert_eq!(fixed.last_error, None);
+    assert_eq!(fixed.last_error_at, None);
+}
+
+#[tokio::test]
+async fn pending_migrations_back_the_library_up_first() {
+    let dir = tempfile::tempdir().expect("dir");
+    open(dir.path()).await.close().await;
+    // Make the file look like one written before the second migration existed.
+    let db = dir.path().join("earshot.db");
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", db.display()))
+        .await
+        .expect("raw connection");
+    sqlx::query("ALTER TABLE shows DROP COLUMN last_error_at")
+        .execute(&pool)
+        .await
+        .expect("column dropped");
+    sqlx::query("DELETE FROM _sqlx_migrations WHERE version = 20261127000000")
+        .execute(&pool)
+        .await
+        .expect("migration forgotten");
+    pool.close().await;
+
+    let core = open(dir.path()).await;
+    assert!(
+        dir.path()
+            .join("earshot.db.before-20261126000000.bak")
+            .exists()
+    );
+    assert!(
+        core.shows()
+            .await
+            .expect("the new column is back")
+            .is_empty()
+    );
+}

@@ -1,0 +1,63 @@
+//! Background and on-demand refresh of every subscription: one run at a time, progress sent to
+//! the UI as each feed finishes, and a schedule (first a minute after start, then every
+//! `refreshMinutes`, 60 by default).
+
+use std::time::Duration;
+
+use earshot_core::{Core, ShowRefreshed};
+use tauri::{AppHandle, Manager};
+use tauri_specta::Event;
+
+use crate::events::{LibraryChanged, RefreshProgressed};
+use crate::{App, unix_now};
+
+/// Allows one refresh of everything at a time.
+#[derive(Default)]
+pub struct Refresher {
+    running: tokio::sync::Mutex<()>,
+}
+
+impl Refresher {
+    /// Refreshes every show, unless a refresh is already running (then returns `None`).
+    pub async fn run(&self, core: &Core, app: &AppHandle) -> Option<Vec<ShowRefreshed>> {
+        let _running = self.running.try_lock().ok()?;
+        let progress_app = app.clone();
+        let results = core
+            .refresh_all(unix_now(), move |progress| {
+                let _ = RefreshProgressed(progress).emit(&progress_app);
+            })
+            .await;
+        let _ = LibraryChanged { show_id: None }.emit(app);
+        match results {
+            Ok(results) => Some(results),
+            Err(error) => {
+                tracing::error!(%error, "refresh stopped");
+                Some(Vec::new())
+            }
+        }
+    }
+}
+
+/// Refreshes in the background for as long as the app runs.
+pub fn schedule(app: AppHandle) {
+    tauri::async_runtime::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        loop {
+            let minutes = match app.try_state::<App>() {
+                Some(state) => {
+                    let started = std::time::Instant::now();
+                    if let Some(results) = state.refresher.run(&state.core, &app).await {
+                        tracing::info!(
+                            shows = results.len(),
+                            secs = started.elapsed().as_secs_f64(),
+                            "background refresh done"
+                        );
+                    }
+                    state.settings.refresh_minutes()
+                }
+                None => 1.0,
+            };
+            tokio::time::sleep(Duration::from_secs_f64(minutes * 60.0)).await;
+        }
+    });
+}
