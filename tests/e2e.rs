@@ -556,6 +556,59 @@ async fn subscribe_play_pause_seek_and_resume_after_restart() {
             .filter(|(p, _)| *p >= before_skip + 29.0 && *p <= before_skip + 36.0)
     })
     .await;
+
+    // Up Next: queue an episode to play next, jump to the end, and it starts by itself.
+    click(
+        &client,
+        "[data-testid=episode]:nth-child(3) [data-testid=episode-play-next]",
+    )
+    .await;
+    click(&client, "[data-testid=up-next-toggle]").await;
+    let queued = eventually(
+        "the episode in Up Next",
+        Duration::from_secs(10),
+        || async {
+            let items = texts_of(&client, "[data-testid=up-next-item]").await;
+            (!items.is_empty()).then_some(items)
+        },
+    )
+    .await;
+    assert_eq!(queued.len(), 1);
+    assert!(queued[0].contains(&expected_titles[1]), "{queued:?}");
+    client
+        .find(Locator::Css("[data-testid=player-seek]"))
+        .await
+        .expect("seek bar")
+        .send_keys("\u{E010}")
+        .await
+        .expect("pressed End on the bar");
+    eventually(
+        "the queued episode to start",
+        Duration::from_secs(30),
+        || async {
+            text_of(&client, "[data-testid=player-title]")
+                .await
+                .filter(|t| t == &expected_titles[1])
+        },
+    )
+    .await;
+    wait_for_player_state(&client, "playing").await;
+    assert!(
+        texts_of(&client, "[data-testid=up-next-item]")
+            .await
+            .is_empty()
+    );
+    eventually(
+        "the finished episode marked played",
+        Duration::from_secs(10),
+        || async {
+            text_of(&client, "[data-testid=episode]:nth-child(2)")
+                .await
+                .filter(|row| row.contains("Played") && !row.contains("min left"))
+        },
+    )
+    .await;
+    assert!(screenshot(&client, "up-next.png").await);
     client.close().await.expect("app closed");
 
     eprintln!(

@@ -19,7 +19,7 @@ use tauri::{Manager, RunEvent};
 use tauri_specta::{collect_commands, collect_events};
 
 pub use error::CommandError;
-pub use events::{LibraryChanged, PlaybackChanged, RefreshProgressed};
+pub use events::{LibraryChanged, PlaybackChanged, QueueChanged, RefreshProgressed};
 
 use playback::Playback;
 use settings::Settings;
@@ -54,6 +54,11 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::library::set_episode_played,
             commands::library::refresh_show,
             commands::library::refresh_all,
+            commands::queue::get_queue,
+            commands::queue::enqueue_episode,
+            commands::queue::dequeue_episode,
+            commands::queue::move_queued_episode,
+            commands::queue::clear_queue,
             commands::player::play_episode,
             commands::player::toggle_playback,
             commands::player::pause_playback,
@@ -66,7 +71,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         .events(collect_events![
             PlaybackChanged,
             LibraryChanged,
-            RefreshProgressed
+            RefreshProgressed,
+            QueueChanged
         ])
         .dangerously_cast_bigints_to_number()
         .disable_serde_phases()

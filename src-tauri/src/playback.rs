@@ -10,7 +10,7 @@ use tauri::AppHandle;
 use tauri_specta::Event;
 
 use crate::error::CommandError;
-use crate::events::PlaybackChanged;
+use crate::events::{LibraryChanged, PlaybackChanged};
 use crate::unix_now;
 
 /// The player, or why there is none (GStreamer missing): the library still works without it.
@@ -34,31 +34,35 @@ impl Playback {
         episode: EpisodeId,
         autoplay: bool,
     ) -> Result<(), CommandError> {
-        let player = self.player()?;
-        let request = core.play_request(episode).await?;
-        let start_at = request.start_at_secs;
-        player.load(track(request)?, start_at, autoplay);
-        Ok(())
+        start(core, self.player()?, episode, autoplay).await
     }
 
     /// Forwards every state to the UI and keeps the place saved, until the player goes away.
     pub fn observe(&self, core: Core, app: AppHandle) {
         let Ok(player) = &self.player else { return };
         let mut to_ui = player.subscribe();
+        let ui = app.clone();
         tauri::async_runtime::spawn(async move {
             while to_ui.changed().await.is_ok() {
                 let state = to_ui.borrow_and_update().clone();
-                if let Err(error) = PlaybackChanged(state).emit(&app) {
+                if let Err(error) = PlaybackChanged(state).emit(&ui) {
                     tracing::debug!(%error, "playback event not delivered");
                 }
             }
         });
         let mut to_library = player.subscribe();
+        let player = player.clone();
         tauri::async_runtime::spawn(async move {
             let mut saver = PlaceSaver::default();
             while to_library.changed().await.is_ok() {
                 let state = to_library.borrow_and_update().clone();
-                saver.observe(&core, &state).await;
+                match saver.observe(&core, &state).await {
+                    Saved::Nothing => continue,
+                    Saved::Settled => {}
+                    Saved::Ended(finished) => play_next(&core, &player, &app, finished).await,
+                }
+                // Progress badges in the episode lists follow.
+                let _ = LibraryChanged { show_id: None }.emit(&app);
             }
         });
     }
@@ -77,6 +81,39 @@ impl Playback {
             }
         }
     }
+}
+
+/// Loads `episode` at its saved place; playing it takes it off Up Next.
+async fn start(
+    core: &Core,
+    player: &PlayerHandle,
+    episode: EpisodeId,
+    autoplay: bool,
+) -> Result<(), CommandError> {
+    let request = core.play_request(episode).await?;
+    let start_at = request.start_at_secs;
+    player.load(track(request)?, start_at, autoplay);
+    if autoplay {
+        core.dequeue(episode).await?;
+    }
+    Ok(())
+}
+
+/// After `finished` ends, starts the next episode on Up Next, if any.
+async fn play_next(core: &Core, player: &PlayerHandle, app: &AppHandle, finished: EpisodeId) {
+    let next = match core.take_next(finished).await {
+        Ok(next) => next,
+        Err(error) => {
+            tracing::warn!(%error, "Up Next not read");
+            return;
+        }
+    };
+    if let Some(next) = next
+        && let Err(error) = start(core, player, next, true).await
+    {
+        tracing::warn!(episode = next.0, %error, "the next episode did not start");
+    }
+    crate::commands::queue::announce(core, app).await;
 }
 
 fn track(request: PlayRequest) -> Result<Track, CommandError> {
@@ -131,21 +168,23 @@ struct PlaceSaver {
 }
 
 impl PlaceSaver {
-    async fn observe(&mut self, core: &Core, state: &PlayerState) {
+    /// Saves what needs saving; returns the episode that has just ended, if one has.
+    async fn observe(&mut self, core: &Core, state: &PlayerState) -> Saved {
         // While an episode opens, the position is the requested start, not a place heard.
         if state.status == Status::Loading {
-            return;
+            return Saved::Nothing;
         }
         let Some(current) = observed(state) else {
-            return;
+            return Saved::Nothing;
         };
         let previous = self.previous.replace((current, state.status));
         if state.status == Status::Ended {
             if previous.is_none_or(|(_, status)| status != Status::Ended) {
                 save(core, current, Moment::Ended).await;
                 self.last_save = Some(Instant::now());
+                return Saved::Ended(current.episode);
             }
-            return;
+            return Saved::Nothing;
         }
         let since = self
             .last_save
@@ -162,8 +201,21 @@ impl PlaceSaver {
             };
             save(core, place, moment).await;
             self.last_save = Some(Instant::now());
+            if !current.playing || moment == Moment::Leaving {
+                return Saved::Settled;
+            }
         }
+        Saved::Nothing
     }
+}
+
+/// What an observation wrote.
+enum Saved {
+    Nothing,
+    /// A place the episode list should show now: paused, stopped, or left for another episode.
+    Settled,
+    /// The episode played to its end.
+    Ended(EpisodeId),
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ pub mod feed;
 pub mod library;
 pub mod model;
 pub mod progress;
+pub mod queue;
 pub mod refresh;
 
 use std::path::PathBuf;
@@ -19,6 +20,7 @@ pub use error::{Error, ErrorCode, Result};
 pub use feed::FeedClient;
 pub use library::Library;
 pub use model::*;
+pub use queue::Placement;
 pub use refresh::{RefreshOutcome, RefreshProgress, ShowRefreshed};
 
 /// Feeds larger than this are refused rather than parsed.

@@ -217,16 +217,16 @@ async fn one_broken_feed_never_fails_the_others() {
 async fn pending_migrations_back_the_library_up_first() {
     let dir = tempfile::tempdir().expect("dir");
     open(dir.path()).await.close().await;
-    // Make the file look like one written before the second migration existed.
+    // Make the file look like one written before the latest migration existed.
     let db = dir.path().join("earshot.db");
     let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", db.display()))
         .await
         .expect("raw connection");
-    sqlx::query("ALTER TABLE shows DROP COLUMN last_error_at")
+    sqlx::query("DROP TABLE queue")
         .execute(&pool)
         .await
-        .expect("column dropped");
-    sqlx::query("DELETE FROM _sqlx_migrations WHERE version = 20261127000000")
+        .expect("table dropped");
+    sqlx::query("DELETE FROM _sqlx_migrations WHERE version = 20261127010000")
         .execute(&pool)
         .await
         .expect("migration forgotten");
@@ -235,13 +235,72 @@ async fn pending_migrations_back_the_library_up_first() {
     let core = open(dir.path()).await;
     assert!(
         dir.path()
-            .join("earshot.db.before-20261126000000.bak")
+            .join("earshot.db.before-20261127000000.bak")
             .exists()
     );
     assert!(
-        core.shows()
+        core.queue()
             .await
-            .expect("the new column is back")
+            .expect("the queue table is back")
             .is_empty()
     );
+}
+
+#[tokio::test]
+async fn up_next_is_kept_in_order_across_restarts() {
+    use earshot_core::{EpisodeId, Placement};
+    let server = FixtureServer::start().await.expect("server");
+    server.route(
+        "/q.xml",
+        Route::ok("application/rss+xml", feed(&server.base(), "Queued")),
+    );
+    let dir = tempfile::tempdir().expect("dir");
+    let core = open(dir.path()).await;
+    let show = core
+        .subscribe(&server.url("/q.xml"), NOW)
+        .await
+        .expect("subscribed");
+    let episodes: Vec<EpisodeId> = core
+        .show_page(show.id)
+        .await
+        .expect("page")
+        .episodes
+        .iter()
+        .map(|e| e.id)
+        .collect();
+    let (a, b, c, d) = (episodes[0], episodes[1], episodes[2], episodes[3]);
+    core.enqueue(a, Placement::Last).await.expect("a");
+    core.enqueue(b, Placement::Last).await.expect("b");
+    core.enqueue(c, Placement::Next).await.expect("c");
+    core.enqueue(d, Placement::Last).await.expect("d");
+    core.move_in_queue(d, 1).await.expect("moved");
+    core.dequeue(a).await.expect("removed");
+    assert!(
+        core.enqueue(EpisodeId(999_999), Placement::Last)
+            .await
+            .is_err()
+    );
+    core.close().await;
+
+    let core = open(dir.path()).await;
+    let order: Vec<EpisodeId> = core
+        .queue()
+        .await
+        .expect("queue")
+        .iter()
+        .map(|e| e.id)
+        .collect();
+    assert_eq!(order, vec![c, d, b]);
+    // When c ends, d is next and leaves the queue.
+    assert_eq!(core.take_next(c).await.expect("next"), Some(d));
+    let order: Vec<EpisodeId> = core
+        .queue()
+        .await
+        .expect("queue")
+        .iter()
+        .map(|e| e.id)
+        .collect();
+    assert_eq!(order, vec![b]);
+    core.clear_queue().await.expect("cleared");
+    assert_eq!(core.take_next(b).await.expect("next"), None);
 }

@@ -3,3 +3,4 @@
 
 pub mod library;
 pub mod player;
+pub mod queue;

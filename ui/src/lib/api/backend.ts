@@ -7,6 +7,7 @@ import {
   type CommandError,
   type Episode,
   type EpisodeId,
+  type Placement,
   type PlayerState,
   type RefreshOutcome,
   type RefreshProgress,
@@ -45,6 +46,12 @@ export interface Backend {
   pausePlayback(): Promise<void>;
   seekPlayback(positionSecs: number): Promise<void>;
   getPlayerState(): Promise<PlayerState>;
+  getQueue(): Promise<Episode[]>;
+  enqueueEpisode(episodeId: EpisodeId, placement: Placement): Promise<void>;
+  dequeueEpisode(episodeId: EpisodeId): Promise<void>;
+  moveQueuedEpisode(episodeId: EpisodeId, index: number): Promise<void>;
+  clearQueue(): Promise<void>;
+  onQueueChanged(listener: (queue: Episode[]) => void): Promise<Unlisten>;
   refreshShow(showId: ShowId): Promise<RefreshOutcome>;
   refreshAll(): Promise<void>;
   onRefreshProgressed(listener: (progress: RefreshProgress) => void): Promise<Unlisten>;
@@ -76,6 +83,20 @@ export const tauriBackend: Backend = {
     unwrap(await commands.seekPlayback(positionSecs));
   },
   getPlayerState: async () => unwrap(await commands.getPlayerState()),
+  getQueue: async () => unwrap(await commands.getQueue()),
+  enqueueEpisode: async (episodeId, placement) => {
+    unwrap(await commands.enqueueEpisode(episodeId, placement));
+  },
+  dequeueEpisode: async (episodeId) => {
+    unwrap(await commands.dequeueEpisode(episodeId));
+  },
+  moveQueuedEpisode: async (episodeId, index) => {
+    unwrap(await commands.moveQueuedEpisode(episodeId, index));
+  },
+  clearQueue: async () => {
+    unwrap(await commands.clearQueue());
+  },
+  onQueueChanged: (listener) => events.queueChanged.listen((event) => listener(event.payload)),
   refreshShow: async (showId) => unwrap(await commands.refreshShow(showId)),
   refreshAll: async () => {
     unwrap(await commands.refreshAll());

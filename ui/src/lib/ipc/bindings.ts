@@ -22,6 +22,13 @@ export const commands = {
 	 *  when a refresh was already running.
 	 */
 	refreshAll: () => typedError<ShowRefreshed[] | null, CommandError>(__TAURI_INVOKE("refresh_all")),
+	getQueue: () => typedError<Episode[], CommandError>(__TAURI_INVOKE("get_queue")),
+	/**  Adds an episode to Up Next, next or last (moving it if it is already there). */
+	enqueueEpisode: (episodeId: EpisodeId, placement: Placement) => typedError<null, CommandError>(__TAURI_INVOKE("enqueue_episode", { episodeId, placement })),
+	dequeueEpisode: (episodeId: EpisodeId) => typedError<null, CommandError>(__TAURI_INVOKE("dequeue_episode", { episodeId })),
+	/**  Moves a queued episode to `index` (0 is next). */
+	moveQueuedEpisode: (episodeId: EpisodeId, index: number) => typedError<null, CommandError>(__TAURI_INVOKE("move_queued_episode", { episodeId, index })),
+	clearQueue: () => typedError<null, CommandError>(__TAURI_INVOKE("clear_queue")),
 	/**  Starts an episode where the listener left it. */
 	playEpisode: (episodeId: EpisodeId) => typedError<null, CommandError>(__TAURI_INVOKE("play_episode", { episodeId })),
 	togglePlayback: () => typedError<null, CommandError>(__TAURI_INVOKE("toggle_playback")),
@@ -40,6 +47,7 @@ export const commands = {
 export const events = {
 	libraryChanged: makeEvent<LibraryChanged, LibraryChanged>("library-changed"),
 	playbackChanged: makeEvent<PlaybackChanged, PlaybackChanged>("playback-changed"),
+	queueChanged: makeEvent<QueueChanged, QueueChanged>("queue-changed"),
 	refreshProgressed: makeEvent<RefreshProgressed, RefreshProgressed>("refresh-progressed"),
 };
 
@@ -69,6 +77,13 @@ export type ErrorCode = "invalid_url" | "network" | "http_status" | "not_a_feed"
 export type LibraryChanged = {
 	showId: ShowId | null,
 };
+
+/**  Where an episode joins Up Next. */
+export type Placement = 
+/**  Right after the current episode. */
+"next" | 
+/**  At the end. */
+"last";
 
 /**
  *  The player's whole state, sent on every change (position at least 4 times a second while
@@ -112,6 +127,9 @@ export type Progress = {
 	positionSecs: number | null,
 	played: boolean,
 };
+
+/**  Up Next changed; the whole queue, in order. */
+export type QueueChanged = Episode[];
 
 /**  What refreshing one feed did. A failure is an outcome too: it is recorded on the show. */
 export type RefreshOutcome = 
