@@ -67,6 +67,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::player::set_volume,
             commands::player::skip_playback,
             commands::player::set_playback_rate,
+            commands::player::set_sleep_timer,
         ])
         .events(collect_events![
             PlaybackChanged,

@@ -5,7 +5,10 @@ use std::time::Instant;
 
 use earshot_core::progress::{Moment, Observed, place_to_save, progress_at};
 use earshot_core::{Core, EpisodeId, PlayRequest};
-use earshot_player::{PlayerError, PlayerErrorCode, PlayerHandle, PlayerState, Status, Track};
+use earshot_player::{
+    PlayerError, PlayerErrorCode, PlayerHandle, PlayerState, SleepRequest, SleepTimer, Status,
+    Track,
+};
 use tauri::AppHandle;
 use tauri_specta::Event;
 
@@ -59,6 +62,10 @@ impl Playback {
                 match saver.observe(&core, &state).await {
                     Saved::Nothing => continue,
                     Saved::Settled => {}
+                    Saved::Ended(_) if state.sleep == Some(SleepTimer::EndOfEpisode) => {
+                        // The listener asked to stop here: the timer is spent, nothing follows.
+                        player.set_sleep_timer(SleepRequest::Off);
+                    }
                     Saved::Ended(finished) => play_next(&core, &player, &app, finished).await,
                 }
                 // Progress badges in the episode lists follow.

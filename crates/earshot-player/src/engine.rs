@@ -14,7 +14,9 @@ use gstreamer as gst;
 use gstreamer::prelude::*;
 use tokio::sync::watch;
 
-use crate::state::{PlayerError, PlayerErrorCode, PlayerState, Status};
+use crate::state::{
+    PlayerError, PlayerErrorCode, PlayerState, SleepRequest, SleepTimer, Status, sleep_fade,
+};
 use crate::{Command, MAX_RATE, MIN_RATE, PlayerConfig};
 
 const TICK: Duration = Duration::from_millis(40);
@@ -58,6 +60,8 @@ struct Engine {
     buffering: bool,
     /// A track is cued (shown, with its place) but not opened: nothing is fetched until Play.
     cued: bool,
+    /// When a timed sleep pauses playback.
+    sleep_at: Option<Instant>,
     last_position: Instant,
     last_duration: Instant,
 }
@@ -123,6 +127,7 @@ impl Engine {
             seeking: false,
             buffering: false,
             cued: false,
+            sleep_at: None,
             last_position: now,
             last_duration: now,
         })
@@ -210,6 +215,7 @@ impl Engine {
                 self.state.muted = muted;
                 self.playbin.set_property("mute", muted);
             }
+            Command::Sleep(request) => self.set_sleep(request),
             Command::Shutdown => {}
         }
         self.publish();
@@ -236,6 +242,12 @@ impl Engine {
 
     fn open(&mut self, track: crate::Track, start_at_secs: f64, want: Want) {
         self.cued = false;
+        // "End of episode" was about the episode that was playing.
+        if self.state.sleep == Some(SleepTimer::EndOfEpisode)
+            && self.state.track.as_ref().is_some_and(|t| t.id != track.id)
+        {
+            self.state.sleep = None;
+        }
         self.set_pipeline(gst::State::Null);
         self.playbin.set_property("uri", &track.uri);
         let start = start_at_secs.max(0.0);
@@ -258,6 +270,7 @@ impl Engine {
         let Some(track) = self.state.track.clone() else {
             return;
         };
+        self.restore_volume();
         if self.cued {
             let at = self.state.position_secs;
             self.open(track, at, Want::Play);
@@ -288,6 +301,55 @@ impl Engine {
             if self.state.status == Status::Buffering {
                 self.state.status = Status::Paused;
             }
+        }
+    }
+
+    fn set_sleep(&mut self, request: SleepRequest) {
+        self.restore_volume();
+        match request {
+            SleepRequest::Off => {
+                self.sleep_at = None;
+                self.state.sleep = None;
+            }
+            SleepRequest::After { seconds } => {
+                let secs = f64::from(seconds.max(1));
+                self.sleep_at = Some(Instant::now() + Duration::from_secs_f64(secs));
+                self.state.sleep = Some(SleepTimer::After {
+                    remaining_secs: secs,
+                });
+            }
+            SleepRequest::EndOfEpisode => {
+                self.sleep_at = None;
+                self.state.sleep = Some(SleepTimer::EndOfEpisode);
+            }
+        }
+    }
+
+    /// Undoes a sleep fade.
+    fn restore_volume(&mut self) {
+        self.playbin.set_property("volume", self.state.volume);
+    }
+
+    /// Counts a timed sleep down: fades out over the last seconds, then pauses.
+    fn sleep_tick(&mut self) {
+        let Some(deadline) = self.sleep_at else {
+            return;
+        };
+        let remaining = deadline
+            .saturating_duration_since(Instant::now())
+            .as_secs_f64();
+        if remaining <= 0.0 {
+            self.sleep_at = None;
+            self.state.sleep = None;
+            self.pause();
+            self.restore_volume();
+            tracing::info!("sleep timer paused playback");
+        } else {
+            self.playbin
+                .set_property("volume", self.state.volume * sleep_fade(remaining));
+            self.state.sleep = Some(SleepTimer::After {
+                remaining_secs: remaining,
+            });
         }
     }
 
@@ -454,6 +516,7 @@ impl Engine {
             return;
         }
         if self.last_position.elapsed() >= POSITION_EVERY {
+            self.sleep_tick();
             self.query_position();
             // An MP3's first duration is an estimate; it firms up as the stream is read.
             if self.last_duration.elapsed() >= DURATION_EVERY {

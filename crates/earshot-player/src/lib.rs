@@ -15,7 +15,10 @@ use std::thread::JoinHandle;
 
 use tokio::sync::watch;
 
-pub use state::{PlayerError, PlayerErrorCode, PlayerState, Status, Track};
+pub use state::{
+    PlayerError, PlayerErrorCode, PlayerState, SLEEP_FADE_SECS, SleepRequest, SleepTimer, Status,
+    Track, sleep_fade,
+};
 
 /// Lowest and highest playback rates offered.
 pub const MIN_RATE: f64 = 0.5;
@@ -46,6 +49,7 @@ pub(crate) enum Command {
     SetRate(f64),
     SetVolume(f64),
     SetMuted(bool),
+    Sleep(SleepRequest),
     /// Release the pipeline and end the thread.
     Shutdown,
 }
@@ -101,6 +105,10 @@ impl PlayerHandle {
     }
     pub fn set_muted(&self, muted: bool) {
         self.send(Command::SetMuted(muted));
+    }
+    /// Starts, changes or cancels the sleep timer.
+    pub fn set_sleep_timer(&self, request: SleepRequest) {
+        self.send(Command::Sleep(request));
     }
 
     /// The latest state.

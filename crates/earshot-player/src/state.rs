@@ -78,6 +78,38 @@ pub struct PlayerState {
     pub muted: bool,
     pub buffering_percent: u8,
     pub error: Option<PlayerError>,
+    pub sleep: Option<SleepTimer>,
+}
+
+/// What the listener asks of the sleep timer.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum SleepRequest {
+    Off,
+    After { seconds: u32 },
+    EndOfEpisode,
+}
+
+/// A running sleep timer, as shown to the listener.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum SleepTimer {
+    /// Playback fades out and pauses when this reaches zero.
+    After {
+        #[serde(rename = "remainingSecs")]
+        remaining_secs: f64,
+    },
+    /// Playback stops when this episode ends, instead of going on to Up Next.
+    EndOfEpisode,
+}
+
+/// The last seconds of a sleep timer fade the sound out.
+pub const SLEEP_FADE_SECS: f64 = 8.0;
+
+/// The volume factor `remaining_secs` before a sleep timer pauses: 1 until the fade starts,
+/// then down to 0.
+pub fn sleep_fade(remaining_secs: f64) -> f64 {
+    (remaining_secs / SLEEP_FADE_SECS).clamp(0.0, 1.0)
 }
 
 impl Default for PlayerState {
@@ -92,6 +124,7 @@ impl Default for PlayerState {
             muted: false,
             buffering_percent: 100,
             error: None,
+            sleep: None,
         }
     }
 }
@@ -100,5 +133,19 @@ impl PlayerState {
     /// Whether the listener wants sound now (playing, or waiting for the buffer to fill).
     pub fn is_playing(&self) -> bool {
         matches!(self.status, Status::Playing | Status::Buffering)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fade_covers_the_last_seconds() {
+        assert_eq!(sleep_fade(60.0), 1.0);
+        assert_eq!(sleep_fade(SLEEP_FADE_SECS), 1.0);
+        assert_eq!(sleep_fade(SLEEP_FADE_SECS / 2.0), 0.5);
+        assert_eq!(sleep_fade(0.0), 0.0);
+        assert_eq!(sleep_fade(-1.0), 0.0);
     }
 }

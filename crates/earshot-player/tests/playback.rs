@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use earshot_player::fixtures::{ToneFormat, render_tone};
 use earshot_player::{
-    Player, PlayerConfig, PlayerErrorCode, PlayerHandle, PlayerState, Status, Track,
+    Player, PlayerConfig, PlayerErrorCode, PlayerHandle, PlayerState, SleepRequest, SleepTimer,
+    Status, Track,
 };
 use earshot_testkit::{FixtureServer, Route};
 
@@ -253,5 +254,46 @@ async fn streams_over_http_with_ranges_and_reports_a_missing_stream() {
     handle.load(web_track(server.url("/ep.mp3")), 10.0, true);
     let again = wait_for(&handle, "streaming again", |s| s.status == Status::Playing).await;
     assert!((again.position_secs - 10.0).abs() < 1.0, "{again:?}");
+    player.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sleep_timer_fades_out_and_pauses_and_can_wait_for_the_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = tone(dir.path(), "tone.mp3", 30, ToneFormat::Mp3);
+    let player = player();
+    let handle = player.handle();
+    handle.load(track(&file), 0.0, true);
+    wait_for(&handle, "playing", |s| s.status == Status::Playing).await;
+
+    handle.set_sleep_timer(SleepRequest::After { seconds: 2 });
+    let counting = wait_for(&handle, "a countdown", |s| s.sleep.is_some()).await;
+    assert!(
+        matches!(counting.sleep, Some(SleepTimer::After { remaining_secs }) if remaining_secs <= 2.0)
+    );
+    let slept = wait_for(&handle, "the timer to pause", |s| {
+        s.status == Status::Paused
+    })
+    .await;
+    assert_eq!(slept.sleep, None);
+    assert!(
+        (1.5..4.0).contains(&slept.position_secs),
+        "{}",
+        slept.position_secs
+    );
+
+    // Cancelled before it fires: playback goes on.
+    handle.play();
+    wait_for(&handle, "playing again", |s| s.status == Status::Playing).await;
+    handle.set_sleep_timer(SleepRequest::After { seconds: 1 });
+    handle.set_sleep_timer(SleepRequest::Off);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(handle.state().status, Status::Playing);
+
+    // End of episode: the state still says so when it ends, so nothing else starts.
+    handle.set_sleep_timer(SleepRequest::EndOfEpisode);
+    handle.seek_to(28.5);
+    let ended = wait_for(&handle, "the end", |s| s.status == Status::Ended).await;
+    assert_eq!(ended.sleep, Some(SleepTimer::EndOfEpisode));
     player.shutdown();
 }

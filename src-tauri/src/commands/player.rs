@@ -1,5 +1,5 @@
 use earshot_core::EpisodeId;
-use earshot_player::PlayerState;
+use earshot_player::{PlayerState, SleepRequest};
 use tauri::State;
 
 use crate::App;
@@ -73,5 +73,13 @@ pub fn skip_playback(app: State<'_, App>, direction: SkipDirection) -> Result<()
 pub fn set_playback_rate(app: State<'_, App>, rate: f64) -> Result<(), CommandError> {
     app.playback.player()?.set_rate(rate);
     app.settings.set_playback_rate(rate);
+    Ok(())
+}
+
+/// Starts, changes or cancels the sleep timer (after some time, or at the end of the episode).
+#[tauri::command]
+#[specta::specta]
+pub fn set_sleep_timer(app: State<'_, App>, request: SleepRequest) -> Result<(), CommandError> {
+    app.playback.player()?.set_sleep_timer(request);
     Ok(())
 }

@@ -15,6 +15,7 @@ import {
   type ShowId,
   type ShowPage,
   type SkipDirection,
+  type SleepRequest,
 } from "../ipc/bindings";
 
 export class ApiError extends Error {
@@ -58,6 +59,7 @@ export interface Backend {
   setVolume(volume: number): Promise<void>;
   skipPlayback(direction: SkipDirection): Promise<void>;
   setPlaybackRate(rate: number): Promise<void>;
+  setSleepTimer(request: SleepRequest): Promise<void>;
   onPlaybackChanged(listener: (state: PlayerState) => void): Promise<Unlisten>;
   onLibraryChanged(listener: (showId: ShowId | null) => void): Promise<Unlisten>;
 }
@@ -110,6 +112,9 @@ export const tauriBackend: Backend = {
   },
   setPlaybackRate: async (rate) => {
     unwrap(await commands.setPlaybackRate(rate));
+  },
+  setSleepTimer: async (request) => {
+    unwrap(await commands.setSleepTimer(request));
   },
   onPlaybackChanged: (listener) => events.playbackChanged.listen((event) => listener(event.payload)),
   onLibraryChanged: (listener) =>

@@ -41,6 +41,8 @@ export const commands = {
 	skipPlayback: (direction: SkipDirection) => typedError<null, CommandError>(__TAURI_INVOKE("skip_playback", { direction })),
 	/**  Sets the speed (0.5×–3.0×, pitch kept) for this and later episodes. */
 	setPlaybackRate: (rate: number | null) => typedError<null, CommandError>(__TAURI_INVOKE("set_playback_rate", { rate })),
+	/**  Starts, changes or cancels the sleep timer (after some time, or at the end of the episode). */
+	setSleepTimer: (request: SleepRequest) => typedError<null, CommandError>(__TAURI_INVOKE("set_sleep_timer", { request })),
 };
 
 /** Events */
@@ -120,6 +122,7 @@ export type PlayerState = {
 	muted: boolean,
 	bufferingPercent: number,
 	error: PlayerError | null,
+	sleep: SleepTimer | null,
 };
 
 /**  Where the listener is in one episode. */
@@ -184,6 +187,16 @@ export type ShowRefreshed = {
 };
 
 export type SkipDirection = "back" | "forward";
+
+/**  What the listener asks of the sleep timer. */
+export type SleepRequest = { kind: "off" } | { kind: "after"; seconds: number } | { kind: "end_of_episode" };
+
+/**  A running sleep timer, as shown to the listener. */
+export type SleepTimer = 
+/**  Playback fades out and pauses when this reaches zero. */
+{ kind: "after"; remainingSecs: number | null } | 
+/**  Playback stops when this episode ends, instead of going on to Up Next. */
+{ kind: "end_of_episode" };
 
 export type Status = 
 /**  Nothing loaded, or stopped after an error. */

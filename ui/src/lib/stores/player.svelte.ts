@@ -1,7 +1,7 @@
 // The one player store: fed by PlaybackChanged events from Rust, never polled. No playback logic
 // lives here; it only mirrors the player's state and forwards the listener's requests.
 import type { Backend, Unlisten } from "../api/backend";
-import type { EpisodeId, PlayerState, SkipDirection } from "../ipc/bindings";
+import type { EpisodeId, PlayerState, SkipDirection, SleepRequest } from "../ipc/bindings";
 import { stepRate } from "../speed";
 
 const idle: PlayerState = {
@@ -14,6 +14,7 @@ const idle: PlayerState = {
   muted: false,
   bufferingPercent: 100,
   error: null,
+  sleep: null,
 };
 
 export class PlayerStore {
@@ -67,6 +68,10 @@ export class PlayerStore {
 
   setRate(rate: number): Promise<void> {
     return this.#backend.setPlaybackRate(rate);
+  }
+
+  sleep(request: SleepRequest): Promise<void> {
+    return this.#backend.setSleepTimer(request);
   }
 
   changeRate(direction: 1 | -1): Promise<void> {
