@@ -65,6 +65,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::player::seek_playback,
             commands::player::get_player_state,
             commands::player::set_volume,
+            commands::player::set_muted,
             commands::player::skip_playback,
             commands::player::set_playback_rate,
             commands::player::set_sleep_timer,
@@ -122,6 +123,10 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     if let Ok(player) = &handle_result {
         player.set_volume(settings.volume());
         player.set_rate(settings.playback_rate());
+        player.set_rewind_on_resume(earshot_player::RewindOnResume {
+            rewind_secs: settings.rewind_on_resume_secs(),
+            ..Default::default()
+        });
     }
     let playback = Playback::new(handle_result);
     playback.observe(core.clone(), handle.clone());

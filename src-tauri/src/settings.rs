@@ -42,6 +42,12 @@ const REFRESH_MINUTES: Number = Number {
     range: 5.0..=1440.0,
 };
 
+const REWIND_ON_RESUME: Number = Number {
+    key: "rewindOnResumeSecs",
+    default: 5.0,
+    range: 0.0..=60.0,
+};
+
 pub struct Settings {
     store: Arc<Store<Wry>>,
 }
@@ -93,6 +99,11 @@ impl Settings {
 
     pub fn skip_forward_secs(&self) -> f64 {
         self.get(&SKIP_FORWARD)
+    }
+
+    /// Seconds to go back when resuming after a pause of five minutes or more; 0 is off.
+    pub fn rewind_on_resume_secs(&self) -> f64 {
+        self.get(&REWIND_ON_RESUME)
     }
 
     pub fn refresh_minutes(&self) -> f64 {

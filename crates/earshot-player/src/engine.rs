@@ -15,7 +15,8 @@ use gstreamer::prelude::*;
 use tokio::sync::watch;
 
 use crate::state::{
-    PlayerError, PlayerErrorCode, PlayerState, SleepRequest, SleepTimer, Status, sleep_fade,
+    PlayerError, PlayerErrorCode, PlayerState, RewindOnResume, SleepRequest, SleepTimer, Status,
+    resume_from, sleep_fade,
 };
 use crate::{Command, MAX_RATE, MIN_RATE, PlayerConfig};
 
@@ -62,6 +63,9 @@ struct Engine {
     cued: bool,
     /// When a timed sleep pauses playback.
     sleep_at: Option<Instant>,
+    /// When the listener paused (for rewinding after a long pause).
+    paused_at: Option<Instant>,
+    rewind: RewindOnResume,
     last_position: Instant,
     last_duration: Instant,
 }
@@ -128,6 +132,8 @@ impl Engine {
             buffering: false,
             cued: false,
             sleep_at: None,
+            paused_at: None,
+            rewind: RewindOnResume::default(),
             last_position: now,
             last_duration: now,
         })
@@ -216,6 +222,7 @@ impl Engine {
                 self.playbin.set_property("mute", muted);
             }
             Command::Sleep(request) => self.set_sleep(request),
+            Command::SetRewindOnResume(rule) => self.rewind = rule,
             Command::Shutdown => {}
         }
         self.publish();
@@ -242,6 +249,7 @@ impl Engine {
 
     fn open(&mut self, track: crate::Track, start_at_secs: f64, want: Want) {
         self.cued = false;
+        self.paused_at = None;
         // "End of episode" was about the episode that was playing.
         if self.state.sleep == Some(SleepTimer::EndOfEpisode)
             && self.state.track.as_ref().is_some_and(|t| t.id != track.id)
@@ -288,6 +296,14 @@ impl Engine {
             }
             Status::Loading => self.want = Want::Play,
             _ => {
+                if let Some(paused_at) = self.paused_at.take() {
+                    let position = self.state.position_secs;
+                    let paused = paused_at.elapsed().as_secs_f64();
+                    let from = resume_from(position, paused, self.rewind);
+                    if from < position && self.prerolled {
+                        self.seek_now(from);
+                    }
+                }
                 self.want = Want::Play;
                 self.apply_want();
             }
@@ -295,6 +311,9 @@ impl Engine {
     }
 
     fn pause(&mut self) {
+        if self.want == Want::Play {
+            self.paused_at = Some(Instant::now());
+        }
         self.want = Want::Pause;
         if self.prerolled {
             self.set_pipeline(gst::State::Paused);

@@ -11,6 +11,8 @@ pub enum ToneFormat {
     Mp3,
     OggOpus,
     OggVorbis,
+    /// AAC in an MP4 container, whose index (`moov`) is written at the end.
+    M4a,
 }
 
 /// Writes `seconds` of a 440 Hz tone to `path` in `format`.
@@ -20,6 +22,7 @@ pub fn render_tone(path: &Path, seconds: u32, format: ToneFormat) -> Result<(), 
         ToneFormat::Mp3 => "lamemp3enc target=bitrate bitrate=64 cbr=true ! xingmux ! id3v2mux",
         ToneFormat::OggOpus => "opusenc ! oggmux",
         ToneFormat::OggVorbis => "vorbisenc ! oggmux",
+        ToneFormat::M4a => "avenc_aac ! mp4mux",
     };
     let location = path.to_str().ok_or("the path is not UTF-8")?;
     let description = format!(

@@ -16,8 +16,8 @@ use std::thread::JoinHandle;
 use tokio::sync::watch;
 
 pub use state::{
-    PlayerError, PlayerErrorCode, PlayerState, SLEEP_FADE_SECS, SleepRequest, SleepTimer, Status,
-    Track, sleep_fade,
+    PlayerError, PlayerErrorCode, PlayerState, RewindOnResume, SLEEP_FADE_SECS, SleepRequest,
+    SleepTimer, Status, Track, resume_from, sleep_fade,
 };
 
 /// Lowest and highest playback rates offered.
@@ -50,6 +50,7 @@ pub(crate) enum Command {
     SetVolume(f64),
     SetMuted(bool),
     Sleep(SleepRequest),
+    SetRewindOnResume(RewindOnResume),
     /// Release the pipeline and end the thread.
     Shutdown,
 }
@@ -105,6 +106,10 @@ impl PlayerHandle {
     }
     pub fn set_muted(&self, muted: bool) {
         self.send(Command::SetMuted(muted));
+    }
+    /// How far to go back when resuming after a long pause.
+    pub fn set_rewind_on_resume(&self, rule: RewindOnResume) {
+        self.send(Command::SetRewindOnResume(rule));
     }
     /// Starts, changes or cancels the sleep timer.
     pub fn set_sleep_timer(&self, request: SleepRequest) {

@@ -103,6 +103,34 @@ pub enum SleepTimer {
     EndOfEpisode,
 }
 
+/// Going back a little when playback resumes after a long pause, so the listener finds the
+/// thread again.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RewindOnResume {
+    /// Pauses at least this long trigger the rewind.
+    pub after_pause_secs: f64,
+    /// How far back to go; 0 turns it off.
+    pub rewind_secs: f64,
+}
+
+impl Default for RewindOnResume {
+    fn default() -> Self {
+        Self {
+            after_pause_secs: 300.0,
+            rewind_secs: 5.0,
+        }
+    }
+}
+
+/// Where to resume from `position_secs` after a pause of `paused_secs`.
+pub fn resume_from(position_secs: f64, paused_secs: f64, rule: RewindOnResume) -> f64 {
+    if rule.rewind_secs > 0.0 && paused_secs >= rule.after_pause_secs {
+        (position_secs - rule.rewind_secs).max(0.0)
+    } else {
+        position_secs
+    }
+}
+
 /// The last seconds of a sleep timer fade the sound out.
 pub const SLEEP_FADE_SECS: f64 = 8.0;
 
@@ -139,6 +167,19 @@ impl PlayerState {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_pause_rewinds_a_little() {
+        let rule = RewindOnResume::default();
+        assert_eq!(resume_from(100.0, 10.0, rule), 100.0);
+        assert_eq!(resume_from(100.0, 300.0, rule), 95.0);
+        assert_eq!(resume_from(3.0, 3600.0, rule), 0.0);
+        let off = RewindOnResume {
+            rewind_secs: 0.0,
+            ..rule
+        };
+        assert_eq!(resume_from(100.0, 3600.0, off), 100.0);
+    }
 
     #[test]
     fn the_fade_covers_the_last_seconds() {

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use earshot_player::fixtures::{ToneFormat, render_tone};
 use earshot_player::{
-    Player, PlayerConfig, PlayerErrorCode, PlayerHandle, PlayerState, SleepRequest, SleepTimer,
-    Status, Track,
+    Player, PlayerConfig, PlayerErrorCode, PlayerHandle, PlayerState, RewindOnResume, SleepRequest,
+    SleepTimer, Status, Track,
 };
 use earshot_testkit::{FixtureServer, Route};
 
@@ -295,5 +295,57 @@ async fn the_sleep_timer_fades_out_and_pauses_and_can_wait_for_the_end() {
     handle.seek_to(28.5);
     let ended = wait_for(&handle, "the end", |s| s.status == Status::Ended).await;
     assert_eq!(ended.sleep, Some(SleepTimer::EndOfEpisode));
+    player.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn aac_in_m4a_plays_and_a_truncated_one_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = tone(dir.path(), "tone.m4a", 10, ToneFormat::M4a);
+    let player = player();
+    let handle = player.handle();
+    handle.load(track(&file), 0.0, true);
+    let playing = wait_for(&handle, "AAC playing", |s| s.status == Status::Playing).await;
+    assert!((playing.duration_secs.unwrap() - 10.0).abs() < 0.5);
+
+    let bytes = std::fs::read(&file).unwrap();
+    let cut = dir.path().join("cut.m4a");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let truncated = track(&cut);
+    handle.load(truncated.clone(), 0.0, true);
+    let failed = wait_for(&handle, "an error for the truncated file", |s| {
+        s.track.as_ref() == Some(&truncated) && s.error.is_some()
+    })
+    .await;
+    assert_eq!(failed.status, Status::Stopped);
+    assert_eq!(failed.error.unwrap().code, PlayerErrorCode::NotAudio);
+
+    handle.load(track(&file), 0.0, true);
+    wait_for(&handle, "usable afterwards", |s| {
+        s.status == Status::Playing && s.track.as_ref() != Some(&truncated)
+    })
+    .await;
+    player.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn resuming_after_a_long_pause_goes_back_a_little() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = tone(dir.path(), "tone.ogg", 30, ToneFormat::OggVorbis);
+    let player = player();
+    let handle = player.handle();
+    handle.set_rewind_on_resume(RewindOnResume {
+        after_pause_secs: 1.0,
+        rewind_secs: 5.0,
+    });
+    handle.load(track(&file), 20.0, true);
+    wait_for(&handle, "playing", |s| s.status == Status::Playing).await;
+    handle.pause();
+    let paused = wait_for(&handle, "paused", |s| s.status == Status::Paused).await;
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    handle.play();
+    let resumed = wait_for(&handle, "playing again", |s| s.status == Status::Playing).await;
+    let back = paused.position_secs - resumed.position_secs;
+    assert!((4.0..=5.6).contains(&back), "went back {back}s");
     player.shutdown();
 }

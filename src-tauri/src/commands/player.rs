@@ -39,6 +39,13 @@ pub fn get_player_state(app: State<'_, App>) -> Result<PlayerState, CommandError
     Ok(app.playback.player()?.state())
 }
 
+#[tauri::command]
+#[specta::specta]
+pub fn set_muted(app: State<'_, App>, muted: bool) -> Result<(), CommandError> {
+    app.playback.player()?.set_muted(muted);
+    Ok(())
+}
+
 /// Sets the volume (0.0–1.0) and remembers it for the next start.
 #[tauri::command]
 #[specta::specta]

@@ -57,6 +57,7 @@ export interface Backend {
   refreshAll(): Promise<void>;
   onRefreshProgressed(listener: (progress: RefreshProgress) => void): Promise<Unlisten>;
   setVolume(volume: number): Promise<void>;
+  setMuted(muted: boolean): Promise<void>;
   skipPlayback(direction: SkipDirection): Promise<void>;
   setPlaybackRate(rate: number): Promise<void>;
   setSleepTimer(request: SleepRequest): Promise<void>;
@@ -106,6 +107,9 @@ export const tauriBackend: Backend = {
   onRefreshProgressed: (listener) => events.refreshProgressed.listen((event) => listener(event.payload)),
   setVolume: async (volume) => {
     unwrap(await commands.setVolume(volume));
+  },
+  setMuted: async (muted) => {
+    unwrap(await commands.setMuted(muted));
   },
   skipPlayback: async (direction) => {
     unwrap(await commands.skipPlayback(direction));

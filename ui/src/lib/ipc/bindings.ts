@@ -37,6 +37,7 @@ export const commands = {
 	getPlayerState: () => typedError<PlayerState, CommandError>(__TAURI_INVOKE("get_player_state")),
 	/**  Sets the volume (0.0–1.0) and remembers it for the next start. */
 	setVolume: (volume: number | null) => typedError<null, CommandError>(__TAURI_INVOKE("set_volume", { volume })),
+	setMuted: (muted: boolean) => typedError<null, CommandError>(__TAURI_INVOKE("set_muted", { muted })),
 	/**  Skips back or forward by the listener's intervals (10 s back, 30 s forward unless changed). */
 	skipPlayback: (direction: SkipDirection) => typedError<null, CommandError>(__TAURI_INVOKE("skip_playback", { direction })),
 	/**  Sets the speed (0.5×–3.0×, pitch kept) for this and later episodes. */

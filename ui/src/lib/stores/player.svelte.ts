@@ -62,6 +62,10 @@ export class PlayerStore {
     return this.#backend.setVolume(volume);
   }
 
+  toggleMute(): Promise<void> {
+    return this.#backend.setMuted(!this.state.muted);
+  }
+
   skip(direction: SkipDirection): Promise<void> {
     return this.#backend.skipPlayback(direction);
   }
