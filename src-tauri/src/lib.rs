@@ -117,6 +117,7 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     let player = Player::spawn(PlayerConfig {
         audio_sink: std::env::var(AUDIO_SINK_ENV).ok().filter(|s| !s.is_empty()),
         user_agent: earshot_core::user_agent(),
+        open_timeout: earshot_player::OPEN_TIMEOUT,
     })
     .inspect_err(|error| tracing::error!(%error, "playback is unavailable"));
     let handle_result = player.as_ref().map(Player::handle).map_err(Clone::clone);

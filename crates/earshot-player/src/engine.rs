@@ -66,6 +66,9 @@ struct Engine {
     /// When the listener paused (for rewinding after a long pause).
     paused_at: Option<Instant>,
     rewind: RewindOnResume,
+    /// When the current track started opening, while it is loading.
+    opening_since: Option<Instant>,
+    open_timeout: Duration,
     last_position: Instant,
     last_duration: Instant,
 }
@@ -134,6 +137,8 @@ impl Engine {
             sleep_at: None,
             paused_at: None,
             rewind: RewindOnResume::default(),
+            opening_since: None,
+            open_timeout: config.open_timeout,
             last_position: now,
             last_duration: now,
         })
@@ -155,6 +160,7 @@ impl Engine {
     }
 
     fn publish(&mut self) {
+        self.state.seeking = self.seeking;
         let state = &self.state;
         self.publish.send_if_modified(|published| {
             if published == state {
@@ -249,6 +255,7 @@ impl Engine {
 
     fn open(&mut self, track: crate::Track, start_at_secs: f64, want: Want) {
         self.cued = false;
+        self.opening_since = Some(Instant::now());
         self.paused_at = None;
         // "End of episode" was about the episode that was playing.
         if self.state.sleep == Some(SleepTimer::EndOfEpisode)
@@ -450,13 +457,7 @@ impl Engine {
                     code = ?reported.code,
                     "playback failed"
                 );
-                self.set_pipeline(gst::State::Null);
-                self.prerolled = false;
-                self.seeking = false;
-                self.pending_seek = None;
-                self.want = Want::Pause;
-                self.state.status = Status::Stopped;
-                self.state.error = Some(reported);
+                self.fail(reported);
             }
             MessageView::Warning(warning) => {
                 tracing::debug!(message = %warning.error(), debug = ?warning.debug(), "GStreamer warning");
@@ -466,7 +467,10 @@ impl Engine {
                     return;
                 }
                 match change.current() {
-                    gst::State::Playing => self.state.status = Status::Playing,
+                    gst::State::Playing => {
+                        self.state.status = Status::Playing;
+                        self.query_position();
+                    }
                     gst::State::Paused
                         if self.prerolled
                             && !self.settle
@@ -513,6 +517,17 @@ impl Engine {
         self.publish();
     }
 
+    /// Stops with `error`, keeping the track and the place so the listener can retry.
+    fn fail(&mut self, error: PlayerError) {
+        self.set_pipeline(gst::State::Null);
+        self.prerolled = false;
+        self.seeking = false;
+        self.pending_seek = None;
+        self.want = Want::Pause;
+        self.state.status = Status::Stopped;
+        self.state.error = Some(error);
+    }
+
     fn refresh_duration(&mut self) {
         if let Some(duration) = self.playbin.query_duration::<gst::ClockTime>() {
             let secs = duration.seconds_f64();
@@ -531,6 +546,21 @@ impl Engine {
     }
 
     fn tick(&mut self) {
+        if self.state.status != Status::Loading {
+            self.opening_since = None;
+        } else if self
+            .opening_since
+            .is_some_and(|since| since.elapsed() >= self.open_timeout)
+        {
+            self.opening_since = None;
+            tracing::warn!(timeout = ?self.open_timeout, "the track did not open in time");
+            self.fail(PlayerError::new(
+                PlayerErrorCode::Unreadable,
+                "The episode's audio did not start: the server stopped answering, or the file is damaged.",
+            ));
+            self.publish();
+            return;
+        }
         if self.state.status != Status::Playing || self.seeking {
             return;
         }

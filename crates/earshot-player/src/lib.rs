@@ -31,7 +31,13 @@ pub struct PlayerConfig {
     pub audio_sink: Option<String>,
     /// Sent as the User-Agent when streaming over HTTP.
     pub user_agent: String,
+    /// An episode that has not opened after this long fails with an error instead of
+    /// "loading" forever (a stalled server, a file a demuxer chokes on).
+    pub open_timeout: std::time::Duration,
 }
+
+/// The default [`PlayerConfig::open_timeout`].
+pub const OPEN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 #[derive(Debug)]
 pub(crate) enum Command {

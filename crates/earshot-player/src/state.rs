@@ -79,6 +79,8 @@ pub struct PlayerState {
     pub buffering_percent: u8,
     pub error: Option<PlayerError>,
     pub sleep: Option<SleepTimer>,
+    /// A seek is under way; `position_secs` already shows its target.
+    pub seeking: bool,
 }
 
 /// What the listener asks of the sleep timer.
@@ -153,6 +155,7 @@ impl Default for PlayerState {
             buffering_percent: 100,
             error: None,
             sleep: None,
+            seeking: false,
         }
     }
 }

@@ -14,6 +14,7 @@ fn player() -> Player {
     Player::spawn(PlayerConfig {
         audio_sink: Some("fakesink sync=true".into()),
         user_agent: "earshot-tests".into(),
+        open_timeout: Duration::from_secs(5),
     })
     .expect("player starts")
 }
@@ -318,7 +319,16 @@ async fn aac_in_m4a_plays_and_a_truncated_one_is_an_error() {
     })
     .await;
     assert_eq!(failed.status, Status::Stopped);
-    assert_eq!(failed.error.unwrap().code, PlayerErrorCode::NotAudio);
+    // GStreamer usually says the file has no playable streams; now and then its demuxer waits
+    // instead, and the open timeout turns that into an error too.
+    let code = failed.error.unwrap().code;
+    assert!(
+        matches!(
+            code,
+            PlayerErrorCode::NotAudio | PlayerErrorCode::Unreadable
+        ),
+        "{code:?}"
+    );
 
     handle.load(track(&file), 0.0, true);
     wait_for(&handle, "usable afterwards", |s| {

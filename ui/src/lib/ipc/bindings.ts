@@ -124,6 +124,8 @@ export type PlayerState = {
 	bufferingPercent: number,
 	error: PlayerError | null,
 	sleep: SleepTimer | null,
+	/**  A seek is under way; `position_secs` already shows its target. */
+	seeking: boolean,
 };
 
 /**  Where the listener is in one episode. */
