@@ -15,6 +15,7 @@ const idle: PlayerState = {
   bufferingPercent: 100,
   error: null,
   sleep: null,
+  seeking: false,
 };
 
 export class PlayerStore {
