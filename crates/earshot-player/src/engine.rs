@@ -107,6 +107,13 @@ impl Engine {
             )
         })?;
         playbin.set_property("audio-sink", &audio_sink);
+        // Never open a window or a GL context for a video track: whatever reaches a video sink
+        // is dropped.
+        let video_sink = gst::ElementFactory::make("fakesink")
+            .property("sync", false)
+            .build()
+            .map_err(|_| missing("fakesink", "gstreamer1.0 (core elements)"))?;
+        playbin.set_property("video-sink", &video_sink);
         // Audio only: a video track (some shows carry one for the cover) is never decoded.
         playbin.set_property_from_str("flags", "audio+soft-volume+buffering");
         let user_agent = config.user_agent.clone();

@@ -13,6 +13,8 @@ pub enum ToneFormat {
     OggVorbis,
     /// AAC in an MP4 container, whose index (`moov`) is written at the end.
     M4a,
+    /// Vorbis audio beside a VP8 video track in WebM, like a show that carries a cover video.
+    WebmWithVideo,
 }
 
 /// Writes `seconds` of a 440 Hz tone to `path` in `format`.
@@ -23,10 +25,20 @@ pub fn render_tone(path: &Path, seconds: u32, format: ToneFormat) -> Result<(), 
         ToneFormat::OggOpus => "opusenc ! oggmux",
         ToneFormat::OggVorbis => "vorbisenc ! oggmux",
         ToneFormat::M4a => "avenc_aac ! mp4mux",
+        ToneFormat::WebmWithVideo => "vorbisenc ! queue ! mux. webmmux name=mux",
     };
     let location = path.to_str().ok_or("the path is not UTF-8")?;
+    let video = if format == ToneFormat::WebmWithVideo {
+        format!(
+            "videotestsrc num-buffers={} ! video/x-raw,width=160,height=120,framerate=10/1 \
+             ! vp8enc deadline=1 ! queue ! mux. ",
+            seconds * 10
+        )
+    } else {
+        String::new()
+    };
     let description = format!(
-        "audiotestsrc wave=sine freq=440 volume=0.2 samplesperbuffer=4410 num-buffers={} \
+        "{video}audiotestsrc wave=sine freq=440 volume=0.2 samplesperbuffer=4410 num-buffers={} \
          ! audio/x-raw,rate=44100,channels=2 ! audioconvert ! audioresample ! {encoder} \
          ! filesink location=\"{location}\"",
         seconds * 10

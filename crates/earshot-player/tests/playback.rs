@@ -359,3 +359,32 @@ async fn resuming_after_a_long_pause_goes_back_a_little() {
     assert!((4.0..=5.6).contains(&back), "went back {back}s");
     player.shutdown();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_video_track_is_ignored_and_skips_stay_inside_the_episode() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = tone(dir.path(), "cover.webm", 10, ToneFormat::WebmWithVideo);
+    let player = player();
+    let handle = player.handle();
+    handle.load(track(&file), 0.0, true);
+    let playing = wait_for(&handle, "audio from a file with video", |s| {
+        s.status == Status::Playing
+    })
+    .await;
+    assert!(playing.error.is_none());
+    assert!((playing.duration_secs.unwrap() - 10.0).abs() < 0.5);
+
+    // Skipping past the end lands on the end, never beyond it.
+    handle.seek_by(30.0);
+    let ended = wait_for(&handle, "the end", |s| s.status == Status::Ended).await;
+    assert!(
+        ended.position_secs <= ended.duration_secs.unwrap() + 0.01,
+        "{ended:?}"
+    );
+    handle.seek_by(-30.0);
+    wait_for(&handle, "back at the start", |s| {
+        s.position_secs.abs() < 0.5
+    })
+    .await;
+    player.shutdown();
+}
