@@ -547,13 +547,36 @@ async fn subscribe_play_pause_seek_and_resume_after_restart() {
     )
     .await;
 
-    // Skip forward jumps 30 s.
-    let (before_skip, _) = player_time(&client).await.expect("a clock");
-    click(&client, "[data-testid=player-skip-forward]").await;
-    eventually("a 30 s skip", Duration::from_secs(10), || async {
+    // A timecode in the notes of the playing episode jumps there.
+    let clicked = client
+        .execute(
+            "const row = document.querySelector('[data-testid=episode]:nth-child(2)'); \
+             const code = Array.from(row.querySelectorAll('[data-testid=timecode]')) \
+                 .find(b => b.textContent === '1:30'); \
+             if (code) code.click(); return !!code;",
+            vec![],
+        )
+        .await
+        .expect("clicked a timecode");
+    assert_eq!(
+        clicked,
+        serde_json::Value::Bool(true),
+        "the 1:30 timecode is a link"
+    );
+    eventually("the jump to 1:30", Duration::from_secs(10), || async {
         player_time(&client)
             .await
-            .filter(|(p, _)| *p >= before_skip + 29.0 && *p <= before_skip + 36.0)
+            .filter(|(p, _)| (89.0..=95.0).contains(p))
+    })
+    .await;
+
+    // Skip back goes 10 s back.
+    let (before_skip, _) = player_time(&client).await.expect("a clock");
+    click(&client, "[data-testid=player-skip-back]").await;
+    eventually("a 10 s skip back", Duration::from_secs(10), || async {
+        player_time(&client)
+            .await
+            .filter(|(p, _)| *p >= before_skip - 11.0 && *p <= before_skip - 6.0)
     })
     .await;
 

@@ -21,7 +21,7 @@ use tauri_specta::{collect_commands, collect_events};
 pub use error::CommandError;
 pub use events::{LibraryChanged, PlaybackChanged, QueueChanged, RefreshProgressed};
 
-use playback::Playback;
+use playback::{Begin, Playback};
 use settings::Settings;
 
 /// Overrides the data folder (library, settings, artwork); used by tests and the CLI.
@@ -60,6 +60,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::queue::move_queued_episode,
             commands::queue::clear_queue,
             commands::player::play_episode,
+            commands::player::play_episode_at,
+            commands::links::open_link,
             commands::player::toggle_playback,
             commands::player::pause_playback,
             commands::player::seek_playback,
@@ -136,7 +138,7 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     // Put the last unfinished episode back in the player, paused where it was left.
     let resume = tauri::async_runtime::block_on(async {
         match core.last_in_progress().await {
-            Ok(Some(episode)) => playback.start(&core, episode, false).await,
+            Ok(Some(episode)) => playback.start(&core, episode, Begin::Cue).await,
             Ok(None) => Ok(()),
             Err(error) => Err(error.into()),
         }
@@ -176,6 +178,7 @@ pub fn run() {
     let builder = specta_builder();
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_store::Builder::default().build())
+        .plugin(tauri_plugin_opener::init())
         .invoke_handler(builder.invoke_handler())
         .register_asynchronous_uri_scheme_protocol("artwork", |context, request, responder| {
             let app = context.app_handle().clone();

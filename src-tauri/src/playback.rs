@@ -30,14 +30,14 @@ impl Playback {
         self.player.as_ref().map_err(|e| e.clone().into())
     }
 
-    /// Loads `episode` at its saved place; plays at once when `autoplay`.
+    /// Puts `episode` in the player as `begin` says.
     pub async fn start(
         &self,
         core: &Core,
         episode: EpisodeId,
-        autoplay: bool,
+        begin: Begin,
     ) -> Result<(), CommandError> {
-        start(core, self.player()?, episode, autoplay).await
+        start(core, self.player()?, episode, begin).await
     }
 
     /// Forwards every state to the UI and keeps the place saved, until the player goes away.
@@ -90,16 +90,31 @@ impl Playback {
     }
 }
 
-/// Loads `episode` at its saved place; playing it takes it off Up Next.
+/// How an episode goes into the player.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Begin {
+    /// Shown at its saved place, not playing (start-up).
+    Cue,
+    /// Playing from its saved place.
+    Resume,
+    /// Playing from this second (a timecode in the notes).
+    At(f64),
+}
+
+/// Loads `episode`; playing it takes it off Up Next.
 async fn start(
     core: &Core,
     player: &PlayerHandle,
     episode: EpisodeId,
-    autoplay: bool,
+    begin: Begin,
 ) -> Result<(), CommandError> {
     let request = core.play_request(episode).await?;
-    let start_at = request.start_at_secs;
-    player.load(track(request)?, start_at, autoplay);
+    let (at, autoplay) = match begin {
+        Begin::Cue => (request.start_at_secs, false),
+        Begin::Resume => (request.start_at_secs, true),
+        Begin::At(secs) => (secs.max(0.0), true),
+    };
+    player.load(track(request)?, at, autoplay);
     if autoplay {
         core.dequeue(episode).await?;
     }
@@ -116,7 +131,7 @@ async fn play_next(core: &Core, player: &PlayerHandle, app: &AppHandle, finished
         }
     };
     if let Some(next) = next
-        && let Err(error) = start(core, player, next, true).await
+        && let Err(error) = start(core, player, next, Begin::Resume).await
     {
         tracing::warn!(episode = next.0, %error, "the next episode did not start");
     }

@@ -2,5 +2,6 @@
 //! player, map the error.
 
 pub mod library;
+pub mod links;
 pub mod player;
 pub mod queue;

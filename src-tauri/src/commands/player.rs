@@ -4,12 +4,28 @@ use tauri::State;
 
 use crate::App;
 use crate::error::CommandError;
+use crate::playback::Begin;
 
 /// Starts an episode where the listener left it.
 #[tauri::command]
 #[specta::specta]
 pub async fn play_episode(app: State<'_, App>, episode_id: EpisodeId) -> Result<(), CommandError> {
-    app.playback.start(&app.core, episode_id, true).await
+    app.playback
+        .start(&app.core, episode_id, Begin::Resume)
+        .await
+}
+
+/// Starts an episode at `position_secs` (a timecode in its notes).
+#[tauri::command]
+#[specta::specta]
+pub async fn play_episode_at(
+    app: State<'_, App>,
+    episode_id: EpisodeId,
+    position_secs: f64,
+) -> Result<(), CommandError> {
+    app.playback
+        .start(&app.core, episode_id, Begin::At(position_secs))
+        .await
 }
 
 #[tauri::command]

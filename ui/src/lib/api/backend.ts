@@ -42,6 +42,8 @@ export interface Backend {
   getShowPage(showId: ShowId): Promise<ShowPage>;
   getEpisode(episodeId: EpisodeId): Promise<Episode>;
   playEpisode(episodeId: EpisodeId): Promise<void>;
+  playEpisodeAt(episodeId: EpisodeId, positionSecs: number): Promise<void>;
+  openLink(url: string): Promise<void>;
   setEpisodePlayed(episodeId: EpisodeId, played: boolean): Promise<void>;
   togglePlayback(): Promise<void>;
   pausePlayback(): Promise<void>;
@@ -72,6 +74,12 @@ export const tauriBackend: Backend = {
   getEpisode: async (episodeId) => unwrap(await commands.getEpisode(episodeId)),
   playEpisode: async (episodeId) => {
     unwrap(await commands.playEpisode(episodeId));
+  },
+  playEpisodeAt: async (episodeId, positionSecs) => {
+    unwrap(await commands.playEpisodeAt(episodeId, positionSecs));
+  },
+  openLink: async (url) => {
+    unwrap(await commands.openLink(url));
   },
   setEpisodePlayed: async (episodeId, played) => {
     unwrap(await commands.setEpisodePlayed(episodeId, played));

@@ -31,6 +31,13 @@ export const commands = {
 	clearQueue: () => typedError<null, CommandError>(__TAURI_INVOKE("clear_queue")),
 	/**  Starts an episode where the listener left it. */
 	playEpisode: (episodeId: EpisodeId) => typedError<null, CommandError>(__TAURI_INVOKE("play_episode", { episodeId })),
+	/**  Starts an episode at `position_secs` (a timecode in its notes). */
+	playEpisodeAt: (episodeId: EpisodeId, positionSecs: number | null) => typedError<null, CommandError>(__TAURI_INVOKE("play_episode_at", { episodeId, positionSecs })),
+	/**
+	 *  Opens a link from show notes in the system browser (or mail app), never in the app window.
+	 *  Only web and mail links are opened.
+	 */
+	openLink: (url: string) => typedError<null, CommandError>(__TAURI_INVOKE("open_link", { url })),
 	togglePlayback: () => typedError<null, CommandError>(__TAURI_INVOKE("toggle_playback")),
 	pausePlayback: () => typedError<null, CommandError>(__TAURI_INVOKE("pause_playback")),
 	seekPlayback: (positionSecs: number | null) => typedError<null, CommandError>(__TAURI_INVOKE("seek_playback", { positionSecs })),
