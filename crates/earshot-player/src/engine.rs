@@ -23,6 +23,8 @@ use crate::{Command, MAX_RATE, MIN_RATE, PlayerConfig};
 const TICK: Duration = Duration::from_millis(40);
 const POSITION_EVERY: Duration = Duration::from_millis(200);
 const DURATION_EVERY: Duration = Duration::from_secs(1);
+/// How close to the end a seek may land.
+const END_MARGIN_SECS: f64 = 0.25;
 
 pub(crate) fn run(
     config: PlayerConfig,
@@ -403,7 +405,9 @@ impl Engine {
         }
         let mut target = secs.max(0.0);
         if let Some(duration) = self.state.duration_secs {
-            target = target.min(duration);
+            // Land just before the end: a seek to the very end may produce no end of stream, and
+            // a quarter second later playback ends by itself.
+            target = target.min((duration - END_MARGIN_SECS).max(0.0));
         }
         self.state.position_secs = target;
         if self.cued {
