@@ -19,6 +19,20 @@ fn player() -> Player {
     .expect("player starts")
 }
 
+/// A player on a fake sink, and a freshly rendered tone in a temporary folder that lives as long
+/// as the returned `TempDir`.
+fn with_tone(
+    name: &str,
+    seconds: u32,
+    format: ToneFormat,
+) -> (Player, PlayerHandle, PathBuf, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = tone(dir.path(), name, seconds, format);
+    let player = player();
+    let handle = player.handle();
+    (player, handle, file, dir)
+}
+
 fn tone(dir: &Path, name: &str, seconds: u32, format: ToneFormat) -> PathBuf {
     let path = dir.join(name);
     render_tone(&path, seconds, format).expect("tone renders");
@@ -56,10 +70,7 @@ async fn wait_for(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn mp3_plays_in_real_time_pauses_and_seeks() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = tone(dir.path(), "tone.mp3", 30, ToneFormat::Mp3);
-    let player = player();
-    let handle = player.handle();
+    let (player, handle, file, _dir) = with_tone("tone.mp3", 30, ToneFormat::Mp3);
 
     handle.load(track(&file), 0.0, true);
     let playing = wait_for(&handle, "playing", |s| s.status == Status::Playing).await;
@@ -95,10 +106,7 @@ async fn mp3_plays_in_real_time_pauses_and_seeks() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn loading_paused_at_a_saved_place_resumes_there() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = tone(dir.path(), "tone.ogg", 20, ToneFormat::OggOpus);
-    let player = player();
-    let handle = player.handle();
+    let (player, handle, file, dir) = with_tone("tone.ogg", 20, ToneFormat::OggOpus);
 
     handle.load(track(&dir.path().join("not-there-yet.ogg")), 5.0, false);
     let cued = wait_for(&handle, "cued", |s| s.status == Status::Paused).await;
@@ -128,10 +136,7 @@ async fn loading_paused_at_a_saved_place_resumes_there() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn double_rate_advances_twice_as_fast() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = tone(dir.path(), "tone.ogg", 30, ToneFormat::OggVorbis);
-    let player = player();
-    let handle = player.handle();
+    let (player, handle, file, _dir) = with_tone("tone.ogg", 30, ToneFormat::OggVorbis);
     handle.set_rate(2.0);
     handle.load(track(&file), 0.0, true);
     wait_for(&handle, "playing", |s| s.status == Status::Playing).await;
@@ -148,10 +153,7 @@ async fn double_rate_advances_twice_as_fast() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_end_is_reported_and_play_starts_over() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = tone(dir.path(), "short.mp3", 3, ToneFormat::Mp3);
-    let player = player();
-    let handle = player.handle();
+    let (player, handle, file, _dir) = with_tone("short.mp3", 3, ToneFormat::Mp3);
     handle.load(track(&file), 1.5, true);
     wait_for(&handle, "ended", |s| s.status == Status::Ended).await;
     handle.play();
@@ -260,10 +262,7 @@ async fn streams_over_http_with_ranges_and_reports_a_missing_stream() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_sleep_timer_fades_out_and_pauses_and_can_wait_for_the_end() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = tone(dir.path(), "tone.mp3", 30, ToneFormat::Mp3);
-    let player = player();
-    let handle = player.handle();
+    let (player, handle, file, _dir) = with_tone("tone.mp3", 30, ToneFormat::Mp3);
     handle.load(track(&file), 0.0, true);
     wait_for(&handle, "playing", |s| s.status == Status::Playing).await;
 
@@ -301,10 +300,7 @@ async fn the_sleep_timer_fades_out_and_pauses_and_can_wait_for_the_end() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn aac_in_m4a_plays_and_a_truncated_one_is_an_error() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = tone(dir.path(), "tone.m4a", 10, ToneFormat::M4a);
-    let player = player();
-    let handle = player.handle();
+    let (player, handle, file, dir) = with_tone("tone.m4a", 10, ToneFormat::M4a);
     handle.load(track(&file), 0.0, true);
     let playing = wait_for(&handle, "AAC playing", |s| s.status == Status::Playing).await;
     assert!((playing.duration_secs.unwrap() - 10.0).abs() < 0.5);
@@ -340,10 +336,7 @@ async fn aac_in_m4a_plays_and_a_truncated_one_is_an_error() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn resuming_after_a_long_pause_goes_back_a_little() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = tone(dir.path(), "tone.ogg", 30, ToneFormat::OggVorbis);
-    let player = player();
-    let handle = player.handle();
+    let (player, handle, file, _dir) = with_tone("tone.ogg", 30, ToneFormat::OggVorbis);
     handle.set_rewind_on_resume(RewindOnResume {
         after_pause_secs: 1.0,
         rewind_secs: 5.0,
@@ -362,10 +355,7 @@ async fn resuming_after_a_long_pause_goes_back_a_little() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_video_track_is_ignored_and_skips_stay_inside_the_episode() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = tone(dir.path(), "cover.webm", 10, ToneFormat::WebmWithVideo);
-    let player = player();
-    let handle = player.handle();
+    let (player, handle, file, _dir) = with_tone("cover.webm", 10, ToneFormat::WebmWithVideo);
     handle.load(track(&file), 0.0, true);
     let playing = wait_for(&handle, "audio from a file with video", |s| {
         s.status == Status::Playing
