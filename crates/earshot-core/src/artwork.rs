@@ -2,7 +2,7 @@
 //! web view never loads a remote image. Only real images are kept: the type is sniffed from the
 //! bytes, never trusted from the server.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::error::Result;
 use crate::model::ShowId;
@@ -48,10 +48,6 @@ impl ArtworkStore {
         let bytes = tokio::fs::read(self.path(show)).await.ok()?;
         let mime = sniff_image(&bytes)?;
         Some(Artwork { bytes, mime })
-    }
-
-    pub fn dir(&self) -> &Path {
-        &self.dir
     }
 }
 

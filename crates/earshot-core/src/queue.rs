@@ -70,11 +70,7 @@ impl Library {
 impl Core {
     /// Up Next, in order.
     pub async fn queue(&self) -> Result<Vec<Episode>> {
-        let mut episodes = Vec::new();
-        for id in self.library.queue_ids().await? {
-            episodes.push(self.library.episode(id).await?);
-        }
-        Ok(episodes)
+        self.library.queued_episodes().await
     }
 
     pub async fn enqueue(&self, episode: EpisodeId, placement: Placement) -> Result<()> {

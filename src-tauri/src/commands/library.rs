@@ -15,10 +15,7 @@ pub async fn subscribe(
     url: String,
 ) -> Result<Show, CommandError> {
     let show = app.core.subscribe(&url, unix_now()).await?;
-    let _ = LibraryChanged {
-        show_id: Some(show.id),
-    }
-    .emit(&handle);
+    changed(&handle, show.id);
     Ok(show)
 }
 
@@ -53,10 +50,7 @@ pub async fn set_episode_played(
     played: bool,
 ) -> Result<(), CommandError> {
     let show = app.core.set_played(episode_id, played, unix_now()).await?;
-    let _ = LibraryChanged {
-        show_id: Some(show),
-    }
-    .emit(&handle);
+    changed(&handle, show);
     Ok(())
 }
 
@@ -69,10 +63,7 @@ pub async fn refresh_show(
     show_id: ShowId,
 ) -> Result<RefreshOutcome, CommandError> {
     let outcome = app.core.refresh_show(show_id, unix_now()).await?;
-    let _ = LibraryChanged {
-        show_id: Some(show_id),
-    }
-    .emit(&handle);
+    changed(&handle, show_id);
     Ok(outcome)
 }
 
@@ -85,4 +76,15 @@ pub async fn refresh_all(
     handle: AppHandle,
 ) -> Result<Option<Vec<ShowRefreshed>>, CommandError> {
     Ok(app.refresher.run(&app.core, &handle).await)
+}
+
+/// Tells the UI that `show` changed, so open pages reload.
+fn changed(handle: &AppHandle, show: ShowId) {
+    if let Err(error) = (LibraryChanged {
+        show_id: Some(show),
+    })
+    .emit(handle)
+    {
+        tracing::debug!(%error, "library event not delivered");
+    }
 }

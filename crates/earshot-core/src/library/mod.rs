@@ -210,13 +210,6 @@ impl Library {
             .ok_or_else(|| Error::not_found(show.to_string()))
     }
 
-    pub async fn show_ids(&self) -> Result<Vec<ShowId>> {
-        let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM shows ORDER BY id")
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(ids.into_iter().map(ShowId).collect())
-    }
-
     /// A refresh found nothing new: remember when, and clear any earlier error.
     pub async fn mark_refreshed(&self, show: ShowId, now: UnixTime) -> Result<()> {
         sqlx::query(
@@ -272,6 +265,17 @@ impl Library {
         .await?;
         row.map(Show::from)
             .ok_or_else(|| Error::not_found(id.to_string()))
+    }
+
+    /// Up Next's episodes, in order, in one query.
+    pub async fn queued_episodes(&self) -> Result<Vec<Episode>> {
+        let rows: Vec<EpisodeRow> = sqlx::query_as(&format!(
+            "SELECT {EPISODE_COLUMNS} FROM queue q JOIN episodes e ON e.id = q.episode_id \
+             LEFT JOIN playback p ON p.episode_id = e.id ORDER BY q.position"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(Episode::from).collect())
     }
 
     /// The show's episodes, newest first.
