@@ -54,6 +54,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::library::set_episode_played,
             commands::library::refresh_show,
             commands::library::refresh_all,
+            commands::library::unsubscribe,
+            commands::library::search_library,
             commands::queue::get_queue,
             commands::queue::enqueue_episode,
             commands::queue::dequeue_episode,
@@ -109,11 +111,8 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     app.manage(LogGuard(logging::init(&log_dir)));
     tracing::info!(version = env!("CARGO_PKG_VERSION"), data = %data_dir.display(), "Earshot starting");
 
-    let core = tauri::async_runtime::block_on(Core::open(CoreConfig {
-        data_dir: data_dir.clone(),
-        user_agent: earshot_core::user_agent(),
-    }))
-    .inspect_err(|error| tracing::error!(%error, "the library could not be opened"))?;
+    let core = tauri::async_runtime::block_on(Core::open(CoreConfig::new(data_dir.clone())))
+        .inspect_err(|error| tracing::error!(%error, "the library could not be opened"))?;
     let settings = Settings::open(&handle, &data_dir)?;
 
     let player = Player::spawn(PlayerConfig {

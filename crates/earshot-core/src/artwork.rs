@@ -44,6 +44,15 @@ impl ArtworkStore {
         Ok(true)
     }
 
+    /// Forgets a show's artwork; a file that is already gone is fine.
+    pub async fn remove(&self, show: ShowId) {
+        if let Err(error) = tokio::fs::remove_file(self.path(show)).await
+            && error.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::warn!(show = show.0, %error, "artwork not removed");
+        }
+    }
+
     pub async fn load(&self, show: ShowId) -> Option<Artwork> {
         let bytes = tokio::fs::read(self.path(show)).await.ok()?;
         let mime = sniff_image(&bytes)?;

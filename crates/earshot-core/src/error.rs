@@ -16,7 +16,11 @@ pub enum Error {
         url: String,
         status: u16,
         reason: String,
+        /// How long the server asked us to wait (429/503 `Retry-After`).
+        retry_after_secs: Option<u64>,
     },
+    #[error("{url} is gone: the publisher has taken this feed down (410 Gone)")]
+    Gone { url: String },
     #[error("{url} is not a podcast feed ({detail})")]
     NotAFeed { url: String, detail: String },
     #[error("{url} is larger than the {limit_mb} MB limit")]
@@ -42,6 +46,7 @@ pub enum ErrorCode {
     InvalidUrl,
     Network,
     HttpStatus,
+    Gone,
     NotAFeed,
     TooLarge,
     NotFound,
@@ -56,6 +61,7 @@ impl Error {
             Error::InvalidUrl { .. } => ErrorCode::InvalidUrl,
             Error::Unreachable { .. } => ErrorCode::Network,
             Error::HttpStatus { .. } => ErrorCode::HttpStatus,
+            Error::Gone { .. } => ErrorCode::Gone,
             Error::NotAFeed { .. } => ErrorCode::NotAFeed,
             Error::TooLarge { .. } => ErrorCode::TooLarge,
             Error::NotFound { .. } => ErrorCode::NotFound,

@@ -11,14 +11,16 @@ pub mod progress;
 pub mod queue;
 pub mod refresh;
 
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use sha2::{Digest, Sha256};
 
 pub use artwork::{Artwork, ArtworkStore};
 pub use error::{Error, ErrorCode, Result};
-pub use feed::FeedClient;
-pub use library::Library;
+pub use feed::{Credentials, FeedClient, FetchOptions};
+pub use library::{EpisodeHit, Library, SearchResults, ShowHit};
 pub use model::*;
 pub use queue::Placement;
 pub use refresh::{RefreshOutcome, RefreshProgress, ShowRefreshed};
@@ -31,6 +33,18 @@ pub const FEED_LIMIT_BYTES: u64 = 50_000_000;
 pub struct CoreConfig {
     pub data_dir: PathBuf,
     pub user_agent: String,
+    pub fetch: FetchOptions,
+}
+
+impl CoreConfig {
+    /// The data folder with Earshot's user agent and the default time limits.
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            data_dir: data_dir.into(),
+            user_agent: user_agent(),
+            fetch: FetchOptions::default(),
+        }
+    }
 }
 
 /// How Earshot introduces itself to feed and media servers.
@@ -47,6 +61,8 @@ pub struct Core {
     library: Library,
     feeds: FeedClient,
     artwork: ArtworkStore,
+    /// One lock per show, so two refreshes of one feed never run at once (single flight).
+    in_flight: Arc<Mutex<HashMap<ShowId, Arc<tokio::sync::Mutex<()>>>>>,
 }
 
 impl Core {
@@ -56,50 +72,86 @@ impl Core {
         let library = Library::open(&config.data_dir.join("earshot.db")).await?;
         Ok(Self {
             library,
-            feeds: FeedClient::new(&config.user_agent)?,
+            feeds: FeedClient::with_options(&config.user_agent, config.fetch)?,
             artwork: ArtworkStore::new(config.data_dir.join("artwork")),
+            in_flight: Arc::default(),
         })
+    }
+
+    /// The lock that makes refreshes of `show` take turns.
+    pub(crate) fn flight(&self, show: ShowId) -> Arc<tokio::sync::Mutex<()>> {
+        self.in_flight
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(show)
+            .or_default()
+            .clone()
     }
 
     pub fn library(&self) -> &Library {
         &self.library
     }
 
-    /// Subscribes to the feed at `input` (any form [`feed::normalize_feed_url`] accepts) and
-    /// returns the show. Subscribing twice to the same feed returns the existing show. Nothing is
+    /// Subscribes to the feed at `input` (any form [`feed::normalize_feed_url`] accepts, with
+    /// `user:password@` for a private feed, or a web page that announces its feed) and returns
+    /// the show. Subscribing again to a feed already in the library (the same address, the same
+    /// address after redirects, or the same `podcast:guid`) returns the existing show. Nothing is
     /// written unless the feed was fetched and parsed.
     pub async fn subscribe(&self, input: &str, now: UnixTime) -> Result<Show> {
         let url = feed::normalize_feed_url(input)?;
+        let (url, credentials) = feed::split_credentials(url);
         if let Some(id) = self.library.show_id_for_url(url.as_str()).await? {
             return self.library.show(id).await;
         }
-        let fetched = self.feeds.get(&url, FEED_LIMIT_BYTES).await?;
-        let final_url = fetched.final_url.clone();
-        if let Some(id) = self.library.show_id_for_url(final_url.as_str()).await? {
+        let request = feed::Request {
+            credentials: credentials.as_ref(),
+            ..feed::Request::new(&url, FEED_LIMIT_BYTES)
+        };
+        let fetched = self.feeds.get_with(request).await?;
+        let (fetched, parsed) = match parse_fetched(fetched).await {
+            (fetched, Ok(parsed)) => (fetched, parsed),
+            (page, Err(error)) => {
+                // A web page: follow the feed it announces, once.
+                let Some(found) = feed::feed_links(&page.body, &page.final_url)
+                    .into_iter()
+                    .next()
+                else {
+                    return Err(error);
+                };
+                tracing::info!(page = %page.final_url, feed = %found, "following the page's feed link");
+                let request = feed::Request {
+                    credentials: credentials.as_ref(),
+                    ..feed::Request::new(&found, FEED_LIMIT_BYTES)
+                };
+                match parse_fetched(self.feeds.get_with(request).await?).await {
+                    (fetched, Ok(parsed)) => (fetched, parsed),
+                    (_, Err(error)) => return Err(error),
+                }
+            }
+        };
+        let feed_url = fetched.permanent_url.clone();
+        for known in [&feed_url, &fetched.final_url] {
+            if let Some(id) = self.library.show_id_for_url(known.as_str()).await? {
+                return self.library.show(id).await;
+            }
+        }
+        if let Some(guid) = &parsed.podcast_guid
+            && let Some(id) = self.library.show_id_for_podcast_guid(guid).await?
+        {
+            tracing::info!(
+                show = id.0,
+                "already subscribed under the same podcast:guid"
+            );
             return self.library.show(id).await;
         }
-        let body_sha256 = Some(hex(&Sha256::digest(&fetched.body)));
-        let parse_url = final_url.clone();
-        let parsed = tokio::task::spawn_blocking(move || {
-            feed::parse_feed(&fetched.body, &parse_url).map(|p| (p, fetched))
-        })
-        .await
-        .map_err(|e| Error::NotAFeed {
-            url: url.to_string(),
-            detail: format!("the parser stopped unexpectedly: {e}"),
-        })?;
-        let (parsed, fetched) = parsed.map_err(|detail| Error::NotAFeed {
-            url: final_url.to_string(),
-            detail,
-        })?;
         let meta = library::FeedMeta {
+            body_sha256: Some(hex(&Sha256::digest(&fetched.body))),
             etag: fetched.etag,
             last_modified: fetched.last_modified,
-            body_sha256,
         };
         let id = self
             .library
-            .store_feed(final_url.as_str(), &parsed, &meta, now)
+            .store_feed(feed_url.as_str(), &parsed, &meta, credentials.as_ref(), now)
             .await?
             .show;
         tracing::info!(show = id.0, episodes = parsed.episodes.len(), "subscribed");
@@ -107,6 +159,19 @@ impl Core {
             self.cache_artwork(id, artwork_url).await;
         }
         self.library.show(id).await
+    }
+
+    /// Removes a show, its episodes, the listener's progress in them and its artwork.
+    pub async fn unsubscribe(&self, show: ShowId) -> Result<()> {
+        self.library.unsubscribe(show).await?;
+        self.artwork.remove(show).await;
+        tracing::info!(show = show.0, "unsubscribed");
+        Ok(())
+    }
+
+    /// Ranked shows and episodes for what the listener typed.
+    pub async fn search(&self, text: &str, limit: u32) -> Result<SearchResults> {
+        self.library.search(text, limit).await
     }
 
     /// Best effort: a show without artwork is still a show.
@@ -190,6 +255,43 @@ impl Core {
 
     pub async fn close(&self) {
         self.library.close().await;
+    }
+}
+
+/// Parses a fetched body off the async threads. Gives the fetch back either way, so a web page
+/// can be searched for its feed link.
+pub(crate) async fn parse_fetched(
+    fetched: feed::Fetched,
+) -> (feed::Fetched, Result<feed::ParsedFeed>) {
+    let url = fetched.final_url.clone();
+    let joined = tokio::task::spawn_blocking(move || {
+        let parsed = feed::parse_feed(&fetched.body, &fetched.final_url);
+        (fetched, parsed)
+    })
+    .await;
+    match joined {
+        Ok((fetched, parsed)) => {
+            let parsed = parsed.map_err(|detail| Error::NotAFeed {
+                url: fetched.final_url.to_string(),
+                detail,
+            });
+            (fetched, parsed)
+        }
+        Err(e) => {
+            let error = Error::NotAFeed {
+                url: url.to_string(),
+                detail: format!("the parser stopped unexpectedly: {e}"),
+            };
+            let empty = feed::Fetched {
+                permanent_url: url.clone(),
+                final_url: url,
+                body: Vec::new(),
+                content_type: None,
+                etag: None,
+                last_modified: None,
+            };
+            (empty, Err(error))
+        }
     }
 }
 

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::feed::{Funding, Person, Transcript};
+
 /// Seconds since the Unix epoch, UTC.
 pub type UnixTime = i64;
 
@@ -49,7 +51,14 @@ pub struct Show {
     /// Why the last refresh failed, and when; cleared by the next success.
     pub last_error: Option<String>,
     pub last_error_at: Option<UnixTime>,
+    /// When the server said the feed is gone for good (410); the UI offers to unsubscribe.
+    pub gone_at: Option<UnixTime>,
     pub episode_count: u32,
+    pub unplayed_count: u32,
+    pub language: Option<String>,
+    pub explicit: Option<bool>,
+    pub podcast_guid: Option<String>,
+    pub funding: Vec<Funding>,
 }
 
 /// Where the listener is in one episode.
@@ -70,10 +79,21 @@ pub struct Episode {
     pub duration_secs: Option<f64>,
     pub enclosure_url: Option<String>,
     pub enclosure_type: Option<String>,
+    pub enclosure_length: Option<i64>,
     /// Sanitized HTML show notes.
     pub notes_html: String,
     pub link: Option<String>,
     pub progress: Progress,
+    pub season: Option<i64>,
+    pub episode_number: Option<i64>,
+    /// `full`, `trailer` or `bonus`.
+    pub episode_type: Option<String>,
+    pub explicit: Option<bool>,
+    pub artwork_url: Option<String>,
+    /// A `podcast:chapters` JSON document.
+    pub chapters_url: Option<String>,
+    pub transcripts: Vec<Transcript>,
+    pub persons: Vec<Person>,
 }
 
 /// Everything the show page needs in one answer.

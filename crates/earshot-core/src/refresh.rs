@@ -15,7 +15,10 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::feed::{self, Fetch};
 use crate::library::FeedMeta;
 use crate::model::{ShowId, UnixTime};
-use crate::{Core, FEED_LIMIT_BYTES, hex};
+use crate::{Core, FEED_LIMIT_BYTES, hex, parse_fetched};
+
+/// The longest a server's Retry-After is honoured: a day.
+const MAX_RETRY_AFTER_SECS: u64 = 24 * 60 * 60;
 
 /// Feeds fetched at once in a refresh of everything.
 pub const CONCURRENT: usize = 16;
@@ -37,6 +40,10 @@ pub enum RefreshOutcome {
     Failed {
         code: ErrorCode,
         message: String,
+    },
+    /// The server asked (429/503 Retry-After) not to be fetched before `until`; not fetched.
+    Deferred {
+        until: UnixTime,
     },
 }
 
@@ -63,6 +70,10 @@ impl Core {
     /// come back as [`RefreshOutcome::Failed`] and are recorded on the show; only a broken
     /// library is an `Err`.
     pub async fn refresh_show(&self, show: ShowId, now: UnixTime) -> Result<RefreshOutcome> {
+        // Single flight: a second refresh of the same feed waits for the first, then finds the
+        // feed current (304 or the same body) at the cost of one conditional GET.
+        let flight = self.flight(show);
+        let _turn = flight.lock().await;
         match self.fetch_and_store(show, now).await {
             Ok(outcome) => Ok(outcome),
             Err(error @ (Error::Database(_) | Error::Migrate(_) | Error::NotFound { .. })) => {
@@ -71,6 +82,18 @@ impl Core {
             Err(error) => {
                 let message = error.to_string();
                 tracing::warn!(show = show.0, %message, "refresh failed");
+                match &error {
+                    Error::Gone { .. } => self.library.mark_gone(show, now).await?,
+                    Error::HttpStatus {
+                        retry_after_secs: Some(secs),
+                        ..
+                    } => {
+                        let wait = (*secs).min(MAX_RETRY_AFTER_SECS);
+                        let until = now.saturating_add(i64::try_from(wait).unwrap_or(0));
+                        self.library.set_retry_after(show, until).await?;
+                    }
+                    _ => {}
+                }
                 self.library
                     .record_refresh_error(show, &message, now)
                     .await?;
@@ -84,21 +107,25 @@ impl Core {
 
     async fn fetch_and_store(&self, show: ShowId, now: UnixTime) -> Result<RefreshOutcome> {
         let state = self.library.feed_state(show).await?;
+        if let Some(until) = state.retry_after
+            && until > now
+        {
+            return Ok(RefreshOutcome::Deferred { until });
+        }
         let url = Url::parse(&state.feed_url).map_err(|_| Error::InvalidUrl {
             input: state.feed_url.clone(),
         })?;
-        let fetch = self
-            .feeds
-            .get_if_changed(
-                &url,
-                state.meta.etag.as_deref(),
-                state.meta.last_modified.as_deref(),
-                FEED_LIMIT_BYTES,
-            )
-            .await?;
-        let fetched = match fetch {
-            Fetch::NotModified => {
+        let request = feed::Request {
+            etag: state.meta.etag.as_deref(),
+            last_modified: state.meta.last_modified.as_deref(),
+            credentials: state.credentials.as_ref(),
+            ..feed::Request::new(&url, FEED_LIMIT_BYTES)
+        };
+        let fetched = match self.feeds.get_if_changed(request).await? {
+            Fetch::NotModified { permanent_url } => {
                 self.library.mark_refreshed(show, now).await?;
+                self.follow_move(show, &url, Some(permanent_url.as_str()))
+                    .await?;
                 return Ok(RefreshOutcome::NotModified);
             }
             Fetch::Fetched(fetched) => fetched,
@@ -106,20 +133,12 @@ impl Core {
         let body_sha256 = hex(&Sha256::digest(&fetched.body));
         if state.meta.body_sha256.as_deref() == Some(body_sha256.as_str()) {
             self.library.mark_refreshed(show, now).await?;
+            self.follow_move(show, &url, Some(fetched.permanent_url.as_str()))
+                .await?;
             return Ok(RefreshOutcome::Unchanged);
         }
-        let base = fetched.final_url.clone();
-        let body = fetched.body;
-        let parsed = tokio::task::spawn_blocking(move || feed::parse_feed(&body, &base))
-            .await
-            .map_err(|e| Error::NotAFeed {
-                url: url.to_string(),
-                detail: format!("the parser stopped unexpectedly: {e}"),
-            })?
-            .map_err(|detail| Error::NotAFeed {
-                url: url.to_string(),
-                detail,
-            })?;
+        let (fetched, parsed) = parse_fetched(fetched).await;
+        let parsed = parsed?;
         let meta = FeedMeta {
             etag: fetched.etag,
             last_modified: fetched.last_modified,
@@ -127,11 +146,30 @@ impl Core {
         };
         let stored = self
             .library
-            .store_feed(&state.feed_url, &parsed, &meta, now)
+            .store_feed(&state.feed_url, &parsed, &meta, None, now)
             .await?;
+        // The publisher's own word (itunes:new-feed-url, <redirect>) beats a redirect.
+        let moved_to = parsed
+            .new_feed_url
+            .as_deref()
+            .or(Some(fetched.permanent_url.as_str()));
+        self.follow_move(show, &url, moved_to).await?;
         Ok(RefreshOutcome::Updated {
             new_episodes: stored.new_episodes,
         })
+    }
+
+    /// Points the subscription at its new address when the feed has moved for good.
+    async fn follow_move(&self, show: ShowId, current: &Url, moved_to: Option<&str>) -> Result<()> {
+        let Some(new_url) = moved_to.filter(|u| *u != current.as_str()) else {
+            return Ok(());
+        };
+        if self.library.move_feed(show, new_url).await? {
+            tracing::info!(show = show.0, to = %new_url, "the feed has moved; subscription updated");
+        } else {
+            tracing::info!(show = show.0, to = %new_url, "the feed moved to an address already subscribed");
+        }
+        Ok(())
     }
 
     /// Refreshes every show, [`CONCURRENT`] at a time and [`PER_HOST`] per host, calling

@@ -18,6 +18,11 @@ fn feed(base: &str, title: &str) -> String {
             "<title>The Backend Hour</title>",
             &format!("<title>{title}</title>"),
         )
+        // Each test show is its own show, not the same show under another address.
+        .replace(
+            "<podcast:guid>4a6d3c2e-4c1b-5b0e-9a77-2d1c0f3e8b11</podcast:guid>",
+            &format!("<podcast:guid>test-{title}</podcast:guid>"),
+        )
 }
 
 /// The same feed with one more episode at the top.
@@ -33,6 +38,7 @@ async fn open(dir: &Path) -> Core {
     Core::open(CoreConfig {
         data_dir: dir.to_path_buf(),
         user_agent: "earshot-tests".into(),
+        fetch: Default::default(),
     })
     .await
     .expect("core opens")
@@ -44,9 +50,13 @@ async fn conditional_get_unchanged_and_new_episodes() {
     let body = feed(&server.base(), "Validated");
     server.route(
         "/etag.xml",
-        Route::ok("application/rss+xml", body.clone()).with_header("ETag", "\"v1\""),
+        Route::ok("application/rss+xml", body).with_header("ETag", "\"v1\""),
     );
-    server.route("/plain.xml", Route::ok("application/rss+xml", body.clone()));
+    let plain_body = feed(&server.base(), "Plain");
+    server.route(
+        "/plain.xml",
+        Route::ok("application/rss+xml", plain_body.clone()),
+    );
     let dir = tempfile::tempdir().expect("dir");
     let core = open(dir.path()).await;
     let validated = core
@@ -93,7 +103,7 @@ async fn conditional_get_unchanged_and_new_episodes() {
     core.save_progress(old, place, NOW).await.expect("saved");
     server.route(
         "/plain.xml",
-        Route::ok("application/rss+xml", with_new_episode(&body)),
+        Route::ok("application/rss+xml", with_new_episode(&plain_body)),
     );
     assert_eq!(
         core.refresh_show(plain.id, NOW + 120)
@@ -216,26 +226,33 @@ async fn one_broken_feed_never_fails_the_others() {
 #[tokio::test]
 async fn pending_migrations_back_the_library_up_first() {
     let dir = tempfile::tempdir().expect("dir");
-    open(dir.path()).await.close().await;
-    // Make the file look like one written before the latest migration existed.
+    // A library written before the latest migration existed: every migration but the last.
     let db = dir.path().join("earshot.db");
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", db.display()))
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(&db)
+        .create_if_missing(true);
+    let pool = sqlx::SqlitePool::connect_with(options)
         .await
         .expect("raw connection");
-    sqlx::query("DROP TABLE queue")
-        .execute(&pool)
-        .await
-        .expect("table dropped");
-    sqlx::query("DELETE FROM _sqlx_migrations WHERE version = 20261127010000")
-        .execute(&pool)
-        .await
-        .expect("migration forgotten");
+    let mut older = sqlx::migrate!("./migrations");
+    let mut versions: Vec<i64> = older.migrations.iter().map(|m| m.version).collect();
+    versions.sort_unstable();
+    let latest = versions.pop().expect("a migration");
+    let previous = versions.pop().expect("two migrations");
+    older.migrations = older
+        .migrations
+        .iter()
+        .filter(|m| m.version != latest)
+        .cloned()
+        .collect::<Vec<_>>()
+        .into();
+    older.run(&pool).await.expect("older schema");
     pool.close().await;
 
     let core = open(dir.path()).await;
     assert!(
         dir.path()
-            .join("earshot.db.before-20261127000000.bak")
+            .join(format!("earshot.db.before-{previous}.bak"))
             .exists()
     );
     assert!(

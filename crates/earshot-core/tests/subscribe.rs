@@ -18,6 +18,7 @@ fn config(dir: &Path) -> CoreConfig {
     CoreConfig {
         data_dir: dir.to_path_buf(),
         user_agent: "earshot-tests".into(),
+        fetch: Default::default(),
     }
 }
 
@@ -142,7 +143,7 @@ async fn the_place_survives_a_refresh_and_a_restart() {
     )
     .expect("parses");
     core.library()
-        .store_feed(&show.feed_url, &parsed, &Default::default(), NOW + 60)
+        .store_feed(&show.feed_url, &parsed, &Default::default(), None, NOW + 60)
         .await
         .expect("refreshed");
     let after = core.episode(episode.id).await.expect("episode");

@@ -1,4 +1,6 @@
-use earshot_core::{Episode, EpisodeId, RefreshOutcome, Show, ShowId, ShowPage, ShowRefreshed};
+use earshot_core::{
+    Episode, EpisodeId, RefreshOutcome, SearchResults, Show, ShowId, ShowPage, ShowRefreshed,
+};
 use tauri::{AppHandle, State};
 use tauri_specta::Event;
 
@@ -76,6 +78,30 @@ pub async fn refresh_all(
     handle: AppHandle,
 ) -> Result<Option<Vec<ShowRefreshed>>, CommandError> {
     Ok(app.refresher.run(&app.core, &handle).await)
+}
+
+/// Removes a show with its episodes and the listener's progress in them.
+#[tauri::command]
+#[specta::specta]
+pub async fn unsubscribe(
+    app: State<'_, App>,
+    handle: AppHandle,
+    show_id: ShowId,
+) -> Result<(), CommandError> {
+    app.core.unsubscribe(show_id).await?;
+    changed(&handle, show_id);
+    super::queue::announce(&app.core, &handle).await;
+    Ok(())
+}
+
+/// Shows and episodes matching what the listener typed, best first.
+#[tauri::command]
+#[specta::specta]
+pub async fn search_library(
+    app: State<'_, App>,
+    text: String,
+) -> Result<SearchResults, CommandError> {
+    Ok(app.core.search(&text, 30).await?)
 }
 
 /// Tells the UI that `show` changed, so open pages reload.

@@ -1,12 +1,19 @@
 //! Feeds: turning what a listener typed into a feed address, fetching it over HTTP, and parsing it
 //! into shows and episodes with sanitized notes.
 
+mod discover;
 mod duration;
+mod extras;
 mod fetch;
 mod notes;
 mod parse;
 
+pub use discover::feed_links;
 pub use duration::parse_duration;
-pub use fetch::{FeedClient, Fetch, Fetched, normalize_feed_url};
-pub use notes::sanitize_notes;
-pub use parse::{ParsedEpisode, ParsedFeed, parse_feed};
+pub use extras::{Funding, Person, Transcript};
+pub use fetch::{
+    Credentials, FeedClient, Fetch, FetchOptions, Fetched, MAX_REDIRECTS, Request,
+    normalize_feed_url, split_credentials,
+};
+pub use notes::{plain_text, sanitize_notes};
+pub use parse::{ParsedEpisode, ParsedFeed, mime_from_extension, parse_feed};

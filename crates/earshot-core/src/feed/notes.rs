@@ -62,6 +62,31 @@ fn escape_html(text: &str) -> String {
     out
 }
 
+/// The words of sanitized notes, without markup, for the search index. Tags become spaces and
+/// the entities [`sanitize_notes`] writes are decoded.
+pub fn plain_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(open) = rest.find('<') {
+        out.push_str(&rest[..open]);
+        out.push(' ');
+        rest = match rest[open..].find('>') {
+            Some(close) => &rest[open + close + 1..],
+            None => "",
+        };
+    }
+    out.push_str(rest);
+    if !out.contains('&') {
+        return out;
+    }
+    out.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&nbsp;", " ")
+        .replace("&amp;", "&")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,6 +126,14 @@ mod tests {
         let base = Url::parse("https://show.example/feed.xml").unwrap();
         let clean = sanitize_notes(r#"<a href="/ep/1">one</a>"#, Some(&base));
         assert!(clean.contains("https://show.example/ep/1"), "{clean}");
+    }
+
+    #[test]
+    fn plain_text_drops_markup() {
+        assert_eq!(
+            plain_text("<p>Cost of <b>HTTP/2</b> &amp; QUIC</p>").trim(),
+            "Cost of  HTTP/2  & QUIC"
+        );
     }
 
     #[test]

@@ -3,7 +3,10 @@
 
 use url::Url;
 
-use super::duration::{item_durations, parse_duration};
+use std::collections::HashSet;
+
+use super::duration::parse_duration;
+use super::extras::{self, Funding, ItemExtras, Person, Transcript};
 use super::notes::sanitize_notes;
 use crate::model::UnixTime;
 
@@ -15,6 +18,14 @@ pub struct ParsedFeed {
     pub link: Option<String>,
     pub artwork_url: Option<String>,
     pub categories: Vec<String>,
+    pub language: Option<String>,
+    pub explicit: Option<bool>,
+    /// The Podcasting 2.0 `podcast:guid`: the show's identity whatever its address.
+    pub podcast_guid: Option<String>,
+    pub locked: Option<bool>,
+    pub funding: Vec<Funding>,
+    /// Where the publisher says the feed now lives (`itunes:new-feed-url`, `<redirect>`).
+    pub new_feed_url: Option<String>,
     pub episodes: Vec<ParsedEpisode>,
 }
 
@@ -29,6 +40,14 @@ pub struct ParsedEpisode {
     pub enclosure_length: Option<i64>,
     pub notes_html: String,
     pub link: Option<String>,
+    pub season: Option<i64>,
+    pub episode_number: Option<i64>,
+    pub episode_type: Option<String>,
+    pub explicit: Option<bool>,
+    pub artwork_url: Option<String>,
+    pub chapters_url: Option<String>,
+    pub transcripts: Vec<Transcript>,
+    pub persons: Vec<Person>,
 }
 
 /// Parses `body`, fetched from `feed_url`. The error is a short reason for a listener.
@@ -71,18 +90,28 @@ pub fn parse_feed(body: &[u8], feed_url: &Url) -> Result<ParsedFeed, String> {
         }
     }
 
-    // feed-rs misreads `MM:SS`; when the raw values line up with the entries, they win.
-    let raw_durations = item_durations(body);
-    let aligned = raw_durations.len() == feed.entries.len();
+    // feed-rs misreads `MM:SS` and knows nothing of the podcast namespace; the raw scan fills in,
+    // when its items line up with feed-rs's entries.
+    let extras = extras::scan(body);
+    let aligned = extras.complete && extras.items.len() == feed.entries.len();
+    let mut seen = HashSet::new();
     let episodes = feed
         .entries
         .iter()
         .enumerate()
         .map(|(index, entry)| {
-            let itunes = aligned.then(|| raw_durations[index].as_deref().and_then(parse_duration));
-            parse_entry(entry, feed_url, itunes)
+            let item = aligned.then(|| &extras.items[index]);
+            parse_entry(entry, feed_url, item)
         })
+        // The same guid twice in one feed: the first (newest, in feed order) wins.
+        .filter(|episode| seen.insert(episode.guid.clone()))
         .collect();
+    let channel = extras.channel;
+    let new_feed_url = channel
+        .new_feed_url
+        .and_then(|u| feed_url.join(&u).ok())
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u != feed_url)
+        .map(String::from);
 
     Ok(ParsedFeed {
         title: title.unwrap_or_else(|| feed_url.host_str().unwrap_or("Untitled show").to_string()),
@@ -95,16 +124,27 @@ pub fn parse_feed(body: &[u8], feed_url: &Url) -> Result<ParsedFeed, String> {
         link,
         artwork_url,
         categories,
+        language: channel.language,
+        explicit: channel.explicit,
+        podcast_guid: channel.podcast_guid,
+        locked: channel.locked,
+        funding: channel
+            .funding
+            .into_iter()
+            .filter(|f| is_web_url(&f.url))
+            .collect(),
+        new_feed_url,
         episodes,
     })
 }
 
-/// `itunes_duration` is `Some(parsed)` when the raw `itunes:duration` could be read for this entry.
+/// `item` is this entry's raw extras, when the scan lined up with feed-rs.
 fn parse_entry(
     entry: &feed_rs::model::Entry,
     feed_url: &Url,
-    itunes_duration: Option<Option<f64>>,
+    item: Option<&ItemExtras>,
 ) -> ParsedEpisode {
+    let itunes_duration = item.map(|i| i.duration.as_deref().and_then(parse_duration));
     let enclosure = entry
         .media
         .iter()
@@ -158,19 +198,48 @@ fn parse_entry(
                 .find_map(|m| m.title.as_ref().map(|t| t.content.trim().to_string()))
         })
         .unwrap_or_else(|| "Untitled episode".to_string());
+    let published_at = entry.published.or(entry.updated).map(|d| d.timestamp());
+    // Identity: the guid, else the enclosure, else the title and date.
     let guid = if entry.id.trim().is_empty() {
-        enclosure_url.clone().unwrap_or_else(|| title.clone())
+        enclosure_url.clone().unwrap_or_else(|| match published_at {
+            Some(at) => format!("{title}\u{1f}{at}"),
+            None => title.clone(),
+        })
     } else {
         entry.id.trim().to_string()
     };
+    let declared_type = enclosure
+        .and_then(|c| c.content_type.as_ref())
+        .map(|t| t.to_string());
+    let enclosure_type = match declared_type {
+        Some(t) if !t.is_empty() && t != "application/octet-stream" => Some(t),
+        declared => enclosure_url
+            .as_deref()
+            .and_then(mime_from_extension)
+            .map(str::to_owned)
+            .or(declared),
+    };
+    let resolve = |u: &str| {
+        feed_url
+            .join(u)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https"))
+            .map(String::from)
+    };
+    let item = item.cloned().unwrap_or_default();
+    let artwork_url = item.image.as_deref().and_then(resolve).or_else(|| {
+        entry
+            .media
+            .iter()
+            .flat_map(|m| m.thumbnails.iter())
+            .find_map(|t| resolve(&t.image.uri))
+    });
     ParsedEpisode {
         guid,
         title,
-        published_at: entry.published.or(entry.updated).map(|d| d.timestamp()),
+        published_at,
         duration_secs: duration,
-        enclosure_type: enclosure
-            .and_then(|c| c.content_type.as_ref())
-            .map(|t| t.to_string()),
+        enclosure_type,
         enclosure_length: enclosure
             .and_then(|c| c.size)
             .and_then(|s| i64::try_from(s).ok())
@@ -178,7 +247,50 @@ fn parse_entry(
         enclosure_url,
         notes_html: sanitize_notes(notes, Some(feed_url)),
         link: entry.links.first().map(|l| l.href.clone()),
+        season: item.season,
+        episode_number: item.episode,
+        episode_type: item.episode_type,
+        explicit: item.explicit,
+        artwork_url,
+        chapters_url: item.chapters_url.as_deref().and_then(resolve),
+        transcripts: item
+            .transcripts
+            .into_iter()
+            .filter_map(|t| {
+                Some(Transcript {
+                    url: resolve(&t.url)?,
+                    ..t
+                })
+            })
+            .collect(),
+        persons: item.persons,
     }
+}
+
+fn is_web_url(text: &str) -> bool {
+    Url::parse(text).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+}
+
+/// The media type of an enclosure from its file extension, for feeds that leave the type out or
+/// say `application/octet-stream`.
+pub fn mime_from_extension(url: &str) -> Option<&'static str> {
+    let path = Url::parse(url).ok()?.path().to_ascii_lowercase();
+    let extension = path.rsplit_once('.')?.1;
+    Some(match extension {
+        "mp3" => "audio/mpeg",
+        "m4a" | "m4b" => "audio/mp4",
+        "aac" => "audio/aac",
+        "ogg" | "oga" => "audio/ogg",
+        "opus" => "audio/opus",
+        "flac" => "audio/flac",
+        "wav" => "audio/wav",
+        "weba" => "audio/webm",
+        "webm" => "video/webm",
+        "mp4" => "video/mp4",
+        "m4v" => "video/x-m4v",
+        "mov" => "video/quicktime",
+        _ => return None,
+    })
 }
 
 fn describe_parse_error(body: &[u8], error: &feed_rs::parser::ParseFeedError) -> String {

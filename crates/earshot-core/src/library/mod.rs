@@ -9,13 +9,19 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
+use std::collections::HashMap;
+
+use sha2::{Digest, Sha256};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 
 use crate::error::{Error, Result};
-use crate::feed::ParsedFeed;
+use crate::feed::{Credentials, ParsedEpisode, ParsedFeed, plain_text};
 use crate::model::{Episode, EpisodeId, Progress, Show, ShowId, UnixTime};
 use rows::{EpisodeRow, FeedStateRow, ShowRow};
+
+mod search;
+pub use search::{EpisodeHit, SearchResults, ShowHit};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -32,6 +38,9 @@ pub struct FeedMeta {
 pub struct FeedState {
     pub feed_url: String,
     pub meta: FeedMeta,
+    /// The server asked not to be fetched before this time.
+    pub retry_after: Option<UnixTime>,
+    pub credentials: Option<Credentials>,
 }
 
 /// What storing a feed did.
@@ -48,11 +57,16 @@ pub struct Library {
 
 const SHOW_COLUMNS: &str = "s.id, s.feed_url, s.title, s.author, s.description_html, s.link, \
      s.categories_json, s.artwork_cached, s.refreshed_at, s.last_error, s.last_error_at, \
-     (SELECT COUNT(*) FROM episodes e WHERE e.show_id = s.id) AS episode_count";
+     s.gone_at, s.language, s.explicit, s.podcast_guid, s.funding_json, \
+     (SELECT COUNT(*) FROM episodes e WHERE e.show_id = s.id) AS episode_count, \
+     (SELECT COUNT(*) FROM episodes e LEFT JOIN playback p ON p.episode_id = e.id \
+         WHERE e.show_id = s.id AND COALESCE(p.played, 0) = 0) AS unplayed_count";
 
 const EPISODE_COLUMNS: &str = "e.id, e.show_id, e.title, e.published_at, e.duration_secs, \
-     e.enclosure_url, e.enclosure_type, e.notes_html, e.link, \
-     COALESCE(p.position_secs, 0.0) AS position_secs, COALESCE(p.played, 0) AS played";
+     e.enclosure_url, e.enclosure_type, e.enclosure_length, e.notes_html, e.link, \
+     COALESCE(p.position_secs, 0.0) AS position_secs, COALESCE(p.played, 0) AS played, \
+     e.season, e.episode_number, e.episode_type, e.explicit, e.artwork_url, e.chapters_url, \
+     e.transcripts_json, e.persons_json";
 
 impl Library {
     /// Opens (creating if needed) the library at `path` and brings its schema up to date.
@@ -120,28 +134,47 @@ impl Library {
         Ok(id.map(ShowId))
     }
 
-    /// Stores a freshly fetched feed: inserts or updates the show and every episode in one
-    /// transaction. Episodes are matched by guid, so the listener's progress survives edits.
+    /// The show already subscribed under this `podcast:guid`, if any.
+    pub async fn show_id_for_podcast_guid(&self, guid: &str) -> Result<Option<ShowId>> {
+        let id: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM shows WHERE podcast_guid = ? ORDER BY id LIMIT 1")
+                .bind(guid)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(id.map(ShowId))
+    }
+
+    /// Stores a freshly fetched feed: inserts or updates the show (matched by `feed_url`) and its
+    /// episodes in one transaction, search index included. Episodes are matched by guid, so the
+    /// listener's progress survives edits; an episode whose content did not change is not
+    /// rewritten. Episodes the feed no longer lists are kept. `credentials`, when given, replace
+    /// the stored ones.
     pub async fn store_feed(
         &self,
         feed_url: &str,
         feed: &ParsedFeed,
         meta: &FeedMeta,
+        credentials: Option<&Credentials>,
         now: UnixTime,
     ) -> Result<Stored> {
         let categories =
             serde_json::to_string(&feed.categories).unwrap_or_else(|_| "[]".to_string());
+        let funding = serde_json::to_string(&feed.funding).unwrap_or_else(|_| "[]".to_string());
         let mut tx = self.pool.begin().await?;
         let show_id: i64 = sqlx::query_scalar(
             "INSERT INTO shows (feed_url, title, author, description_html, link, artwork_url, \
-                 categories_json, etag, last_modified, body_sha256, subscribed_at, refreshed_at, last_error) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, NULL) \
+                 categories_json, etag, last_modified, body_sha256, subscribed_at, refreshed_at, \
+                 last_error, language, explicit, podcast_guid, locked, funding_json) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, NULL, ?12, ?13, ?14, ?15, ?16) \
              ON CONFLICT (feed_url) DO UPDATE SET title = excluded.title, author = excluded.author, \
                  description_html = excluded.description_html, link = excluded.link, \
                  artwork_url = excluded.artwork_url, categories_json = excluded.categories_json, \
                  etag = excluded.etag, last_modified = excluded.last_modified, \
                  body_sha256 = excluded.body_sha256, refreshed_at = excluded.refreshed_at, \
-                 last_error = NULL, last_error_at = NULL \
+                 last_error = NULL, last_error_at = NULL, gone_at = NULL, retry_after = NULL, \
+                 language = excluded.language, explicit = excluded.explicit, \
+                 podcast_guid = excluded.podcast_guid, locked = excluded.locked, \
+                 funding_json = excluded.funding_json \
              RETURNING id",
         )
         .bind(feed_url)
@@ -155,23 +188,80 @@ impl Library {
         .bind(&meta.last_modified)
         .bind(&meta.body_sha256)
         .bind(now)
+        .bind(&feed.language)
+        .bind(feed.explicit)
+        .bind(&feed.podcast_guid)
+        .bind(feed.locked)
+        .bind(&funding)
         .fetch_one(&mut *tx)
         .await?;
-        let count = "SELECT COUNT(*) FROM episodes WHERE show_id = ?";
-        let before: i64 = sqlx::query_scalar(count)
+        if let Some(credentials) = credentials {
+            sqlx::query("UPDATE shows SET auth_user = ?, auth_password = ? WHERE id = ?")
+                .bind(&credentials.user)
+                .bind(&credentials.password)
+                .bind(show_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query("DELETE FROM shows_fts WHERE rowid = ?")
             .bind(show_id)
-            .fetch_one(&mut *tx)
+            .execute(&mut *tx)
             .await?;
+        sqlx::query(
+            "INSERT INTO shows_fts (rowid, title, author, description) VALUES (?, ?, ?, ?)",
+        )
+        .bind(show_id)
+        .bind(&feed.title)
+        .bind(feed.author.as_deref().unwrap_or_default())
+        .bind(plain_text(&feed.description_html))
+        .execute(&mut *tx)
+        .await?;
+
+        let known: HashMap<String, (i64, Option<String>)> =
+            sqlx::query("SELECT guid, id, content_sha256 FROM episodes WHERE show_id = ?")
+                .bind(show_id)
+                .fetch_all(&mut *tx)
+                .await?
+                .into_iter()
+                .map(|row| (row.get(0), (row.get(1), row.get(2))))
+                .collect();
+        let mut new_episodes = 0u32;
         for (order, episode) in feed.episodes.iter().enumerate() {
-            sqlx::query(
+            let order = i64::try_from(order).unwrap_or(i64::MAX);
+            let sha = episode_sha256(episode);
+            let existing = known.get(&episode.guid);
+            if let Some((id, Some(old))) = existing
+                && *old == sha
+            {
+                sqlx::query("UPDATE episodes SET feed_order = ? WHERE id = ? AND feed_order != ?")
+                    .bind(order)
+                    .bind(id)
+                    .bind(order)
+                    .execute(&mut *tx)
+                    .await?;
+                continue;
+            }
+            let transcripts =
+                serde_json::to_string(&episode.transcripts).unwrap_or_else(|_| "[]".into());
+            let persons = serde_json::to_string(&episode.persons).unwrap_or_else(|_| "[]".into());
+            let id: i64 = sqlx::query_scalar(
                 "INSERT INTO episodes (show_id, guid, title, published_at, duration_secs, \
-                     enclosure_url, enclosure_type, enclosure_length, notes_html, link, feed_order) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) \
+                     enclosure_url, enclosure_type, enclosure_length, notes_html, link, feed_order, \
+                     season, episode_number, episode_type, explicit, artwork_url, chapters_url, \
+                     transcripts_json, persons_json, content_sha256) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, \
+                     ?17, ?18, ?19, ?20) \
                  ON CONFLICT (show_id, guid) DO UPDATE SET title = excluded.title, \
                      published_at = excluded.published_at, duration_secs = excluded.duration_secs, \
                      enclosure_url = excluded.enclosure_url, enclosure_type = excluded.enclosure_type, \
                      enclosure_length = excluded.enclosure_length, notes_html = excluded.notes_html, \
-                     link = excluded.link, feed_order = excluded.feed_order",
+                     link = excluded.link, feed_order = excluded.feed_order, \
+                     season = excluded.season, episode_number = excluded.episode_number, \
+                     episode_type = excluded.episode_type, explicit = excluded.explicit, \
+                     artwork_url = excluded.artwork_url, chapters_url = excluded.chapters_url, \
+                     transcripts_json = excluded.transcripts_json, \
+                     persons_json = excluded.persons_json, content_sha256 = excluded.content_sha256 \
+                 RETURNING id",
             )
             .bind(show_id)
             .bind(&episode.guid)
@@ -183,25 +273,91 @@ impl Library {
             .bind(episode.enclosure_length)
             .bind(&episode.notes_html)
             .bind(&episode.link)
-            .bind(i64::try_from(order).unwrap_or(i64::MAX))
-            .execute(&mut *tx)
-            .await?;
-        }
-        let after: i64 = sqlx::query_scalar(count)
-            .bind(show_id)
+            .bind(order)
+            .bind(episode.season)
+            .bind(episode.episode_number)
+            .bind(&episode.episode_type)
+            .bind(episode.explicit)
+            .bind(&episode.artwork_url)
+            .bind(&episode.chapters_url)
+            .bind(&transcripts)
+            .bind(&persons)
+            .bind(&sha)
             .fetch_one(&mut *tx)
             .await?;
+            if existing.is_some() {
+                sqlx::query("DELETE FROM episodes_fts WHERE rowid = ?")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            } else {
+                new_episodes += 1;
+            }
+            sqlx::query("INSERT INTO episodes_fts (rowid, title, notes) VALUES (?, ?, ?)")
+                .bind(id)
+                .bind(&episode.title)
+                .bind(plain_text(&episode.notes_html))
+                .execute(&mut *tx)
+                .await?;
+        }
         tx.commit().await?;
         Ok(Stored {
             show: ShowId(show_id),
-            new_episodes: u32::try_from(after - before).unwrap_or(0),
+            new_episodes,
         })
+    }
+
+    /// Points the subscription at `new_url` (a permanent redirect, `itunes:new-feed-url`).
+    /// Returns false, changing nothing, when another subscription already has that address.
+    pub async fn move_feed(&self, show: ShowId, new_url: &str) -> Result<bool> {
+        let moved = sqlx::query(
+            "UPDATE shows SET feed_url = ?1, etag = NULL, last_modified = NULL WHERE id = ?2 \
+             AND NOT EXISTS (SELECT 1 FROM shows WHERE feed_url = ?1)",
+        )
+        .bind(new_url)
+        .bind(show.0)
+        .execute(&self.pool)
+        .await?;
+        Ok(moved.rows_affected() == 1)
+    }
+
+    /// The server said 410 Gone.
+    pub async fn mark_gone(&self, show: ShowId, now: UnixTime) -> Result<()> {
+        sqlx::query("UPDATE shows SET gone_at = COALESCE(gone_at, ?) WHERE id = ?")
+            .bind(now)
+            .bind(show.0)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The server asked (429/503 Retry-After) not to be fetched before `until`.
+    pub async fn set_retry_after(&self, show: ShowId, until: UnixTime) -> Result<()> {
+        sqlx::query("UPDATE shows SET retry_after = ? WHERE id = ?")
+            .bind(until)
+            .bind(show.0)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Removes the show with its episodes, progress and place in Up Next, in one transaction.
+    pub async fn unsubscribe(&self, show: ShowId) -> Result<()> {
+        let removed = sqlx::query("DELETE FROM shows WHERE id = ?")
+            .bind(show.0)
+            .execute(&self.pool)
+            .await?;
+        if removed.rows_affected() == 0 {
+            return Err(Error::not_found(show.to_string()));
+        }
+        Ok(())
     }
 
     /// What the next refresh of `show` needs: its address and the validators of the last fetch.
     pub async fn feed_state(&self, show: ShowId) -> Result<FeedState> {
         let row: Option<FeedStateRow> = sqlx::query_as(
-            "SELECT feed_url, etag, last_modified, body_sha256 FROM shows WHERE id = ?",
+            "SELECT feed_url, etag, last_modified, body_sha256, retry_after, auth_user, \
+                 auth_password FROM shows WHERE id = ?",
         )
         .bind(show.0)
         .fetch_optional(&self.pool)
@@ -213,7 +369,8 @@ impl Library {
     /// A refresh found nothing new: remember when, and clear any earlier error.
     pub async fn mark_refreshed(&self, show: ShowId, now: UnixTime) -> Result<()> {
         sqlx::query(
-            "UPDATE shows SET refreshed_at = ?, last_error = NULL, last_error_at = NULL WHERE id = ?",
+            "UPDATE shows SET refreshed_at = ?, last_error = NULL, last_error_at = NULL, \
+                 gone_at = NULL, retry_after = NULL WHERE id = ?",
         )
         .bind(now)
         .bind(show.0)
@@ -356,6 +513,35 @@ impl Library {
         .await?;
         Ok(())
     }
+}
+
+/// A fingerprint of everything the feed says about one episode.
+fn episode_sha256(episode: &ParsedEpisode) -> String {
+    let mut hash = Sha256::new();
+    let mut field = |bytes: &[u8]| {
+        hash.update((bytes.len() as u64).to_le_bytes());
+        hash.update(bytes);
+    };
+    let text = |value: &Option<String>| value.as_deref().unwrap_or("\u{0}").to_string();
+    field(episode.title.as_bytes());
+    field(format!("{:?}", episode.published_at).as_bytes());
+    field(format!("{:?}", episode.duration_secs).as_bytes());
+    field(text(&episode.enclosure_url).as_bytes());
+    field(text(&episode.enclosure_type).as_bytes());
+    field(format!("{:?}", episode.enclosure_length).as_bytes());
+    field(episode.notes_html.as_bytes());
+    field(text(&episode.link).as_bytes());
+    field(
+        format!(
+            "{:?}{:?}{:?}{:?}",
+            episode.season, episode.episode_number, episode.episode_type, episode.explicit
+        )
+        .as_bytes(),
+    );
+    field(text(&episode.artwork_url).as_bytes());
+    field(text(&episode.chapters_url).as_bytes());
+    field(format!("{:?}{:?}", episode.transcripts, episode.persons).as_bytes());
+    crate::hex(&hash.finalize())
 }
 
 fn backup_path(path: &Path, version: i64) -> PathBuf {

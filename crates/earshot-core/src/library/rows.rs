@@ -1,6 +1,7 @@
 //! Row structs as SQLite returns them, and their conversion into domain types.
 
 use super::{FeedMeta, FeedState};
+use crate::feed::Credentials;
 use crate::model::{Episode, EpisodeId, Progress, Show, ShowId};
 
 #[derive(sqlx::FromRow)]
@@ -16,7 +17,13 @@ pub(super) struct ShowRow {
     refreshed_at: Option<i64>,
     last_error: Option<String>,
     last_error_at: Option<i64>,
+    gone_at: Option<i64>,
     episode_count: i64,
+    unplayed_count: i64,
+    language: Option<String>,
+    explicit: Option<bool>,
+    podcast_guid: Option<String>,
+    funding_json: String,
 }
 
 impl From<ShowRow> for Show {
@@ -33,7 +40,13 @@ impl From<ShowRow> for Show {
             refreshed_at: row.refreshed_at,
             last_error: row.last_error,
             last_error_at: row.last_error_at,
+            gone_at: row.gone_at,
             episode_count: u32::try_from(row.episode_count).unwrap_or(u32::MAX),
+            unplayed_count: u32::try_from(row.unplayed_count).unwrap_or(u32::MAX),
+            language: row.language,
+            explicit: row.explicit,
+            podcast_guid: row.podcast_guid,
+            funding: serde_json::from_str(&row.funding_json).unwrap_or_default(),
         }
     }
 }
@@ -47,10 +60,19 @@ pub(super) struct EpisodeRow {
     duration_secs: Option<f64>,
     enclosure_url: Option<String>,
     enclosure_type: Option<String>,
+    enclosure_length: Option<i64>,
     notes_html: String,
     link: Option<String>,
     position_secs: f64,
     played: bool,
+    season: Option<i64>,
+    episode_number: Option<i64>,
+    episode_type: Option<String>,
+    explicit: Option<bool>,
+    artwork_url: Option<String>,
+    chapters_url: Option<String>,
+    transcripts_json: String,
+    persons_json: String,
 }
 
 impl From<EpisodeRow> for Episode {
@@ -63,12 +85,21 @@ impl From<EpisodeRow> for Episode {
             duration_secs: row.duration_secs,
             enclosure_url: row.enclosure_url,
             enclosure_type: row.enclosure_type,
+            enclosure_length: row.enclosure_length,
             notes_html: row.notes_html,
             link: row.link,
             progress: Progress {
                 position_secs: row.position_secs,
                 played: row.played,
             },
+            season: row.season,
+            episode_number: row.episode_number,
+            episode_type: row.episode_type,
+            explicit: row.explicit,
+            artwork_url: row.artwork_url,
+            chapters_url: row.chapters_url,
+            transcripts: serde_json::from_str(&row.transcripts_json).unwrap_or_default(),
+            persons: serde_json::from_str(&row.persons_json).unwrap_or_default(),
         }
     }
 }
@@ -79,6 +110,9 @@ pub(super) struct FeedStateRow {
     etag: Option<String>,
     last_modified: Option<String>,
     body_sha256: Option<String>,
+    retry_after: Option<i64>,
+    auth_user: Option<String>,
+    auth_password: Option<String>,
 }
 
 impl From<FeedStateRow> for FeedState {
@@ -89,6 +123,14 @@ impl From<FeedStateRow> for FeedState {
                 etag: row.etag,
                 last_modified: row.last_modified,
                 body_sha256: row.body_sha256,
+            },
+            retry_after: row.retry_after,
+            credentials: match (row.auth_user, row.auth_password) {
+                (Some(user), password) => Some(Credentials {
+                    user,
+                    password: password.unwrap_or_default(),
+                }),
+                _ => None,
             },
         }
     }

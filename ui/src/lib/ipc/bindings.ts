@@ -22,6 +22,10 @@ export const commands = {
 	 *  when a refresh was already running.
 	 */
 	refreshAll: () => typedError<ShowRefreshed[] | null, CommandError>(__TAURI_INVOKE("refresh_all")),
+	/**  Removes a show with its episodes and the listener's progress in them. */
+	unsubscribe: (showId: ShowId) => typedError<null, CommandError>(__TAURI_INVOKE("unsubscribe", { showId })),
+	/**  Shows and episodes matching what the listener typed, best first. */
+	searchLibrary: (text: string) => typedError<SearchResults, CommandError>(__TAURI_INVOKE("search_library", { text })),
 	getQueue: () => typedError<Episode[], CommandError>(__TAURI_INVOKE("get_queue")),
 	/**  Adds an episode to Up Next, next or last (moving it if it is already there). */
 	enqueueEpisode: (episodeId: EpisodeId, placement: Placement) => typedError<null, CommandError>(__TAURI_INVOKE("enqueue_episode", { episodeId, placement })),
@@ -72,20 +76,55 @@ export type Episode = {
 	durationSecs: number | null,
 	enclosureUrl: string | null,
 	enclosureType: string | null,
+	enclosureLength: number | null,
 	/**  Sanitized HTML show notes. */
 	notesHtml: string,
 	link: string | null,
 	progress: Progress,
+	season: number | null,
+	episodeNumber: number | null,
+	/**  `full`, `trailer` or `bonus`. */
+	episodeType: string | null,
+	explicit: boolean | null,
+	artworkUrl: string | null,
+	/**  A `podcast:chapters` JSON document. */
+	chaptersUrl: string | null,
+	transcripts: Transcript[],
+	persons: Person[],
+};
+
+export type EpisodeHit = {
+	id: EpisodeId,
+	showId: ShowId,
+	showTitle: string,
+	title: string,
+	publishedAt: number | null,
+	durationSecs: number | null,
 };
 
 export type EpisodeId = number;
 
 /**  A small, stable classification of [`Error`] that crosses to the UI. */
-export type ErrorCode = "invalid_url" | "network" | "http_status" | "not_a_feed" | "too_large" | "not_found" | "newer_database" | "database" | "io";
+export type ErrorCode = "invalid_url" | "network" | "http_status" | "gone" | "not_a_feed" | "too_large" | "not_found" | "newer_database" | "database" | "io";
+
+/**  A way to support the show (`podcast:funding`). */
+export type Funding = {
+	url: string,
+	label: string,
+};
 
 /**  Shows or episodes were added or changed. */
 export type LibraryChanged = {
 	showId: ShowId | null,
+};
+
+/**  Someone who took part (`podcast:person`). */
+export type Person = {
+	name: string,
+	/**  `host`, `guest`… (lower case); `host` when the feed does not say. */
+	role: string,
+	href: string | null,
+	img: string | null,
 };
 
 /**  Where an episode joins Up Next. */
@@ -149,7 +188,9 @@ export type RefreshOutcome =
 /**  The server said 304: nothing was downloaded or written. */
 { kind: "not_modified" } | 
 /**  The body was byte-for-byte what we had: nothing was parsed or written. */
-{ kind: "unchanged" } | { kind: "updated"; newEpisodes: number } | { kind: "failed"; code: ErrorCode; message: string };
+{ kind: "unchanged" } | { kind: "updated"; newEpisodes: number } | { kind: "failed"; code: ErrorCode; message: string } | 
+/**  The server asked (429/503 Retry-After) not to be fetched before `until`; not fetched. */
+{ kind: "deferred"; until: number };
 
 /**  Progress of a refresh of everything, reported as each feed finishes. */
 export type RefreshProgress = {
@@ -160,6 +201,11 @@ export type RefreshProgress = {
 
 /**  A refresh of every show moved on: `done` of `total`, and the show that just finished. */
 export type RefreshProgressed = RefreshProgress;
+
+export type SearchResults = {
+	shows: ShowHit[],
+	episodes: EpisodeHit[],
+};
 
 /**  A subscribed show. */
 export type Show = {
@@ -178,7 +224,21 @@ export type Show = {
 	/**  Why the last refresh failed, and when; cleared by the next success. */
 	lastError: string | null,
 	lastErrorAt: number | null,
+	/**  When the server said the feed is gone for good (410); the UI offers to unsubscribe. */
+	goneAt: number | null,
 	episodeCount: number,
+	unplayedCount: number,
+	language: string | null,
+	explicit: boolean | null,
+	podcastGuid: string | null,
+	funding: Funding[],
+};
+
+export type ShowHit = {
+	id: ShowId,
+	title: string,
+	author: string | null,
+	hasArtwork: boolean,
 };
 
 export type ShowId = number;
@@ -228,6 +288,16 @@ export type Track = {
 	uri: string,
 	/**  The duration the feed announced, shown until the stream reports its own. */
 	durationHintSecs: number | null,
+};
+
+/**  A transcript of an episode (`podcast:transcript`). */
+export type Transcript = {
+	url: string,
+	/**  `text/vtt`, `application/x-subrip`, `application/json`, `text/html`… */
+	mimeType: string,
+	language: string | null,
+	/**  `captions` when the transcript is meant to be shown in time with the audio. */
+	rel: string | null,
 };
 
 /* Tauri Specta runtime */
