@@ -25,6 +25,8 @@ pub enum Error {
     NotAFeed { url: String, detail: String },
     #[error("{url} is larger than the {limit_mb} MB limit")]
     TooLarge { url: String, limit_mb: u64 },
+    #[error("This file is not an OPML subscription list: {detail}")]
+    InvalidOpml { detail: String },
     #[error("{what} was not found in the library")]
     NotFound { what: String },
     #[error(
@@ -49,6 +51,7 @@ pub enum ErrorCode {
     Gone,
     NotAFeed,
     TooLarge,
+    InvalidOpml,
     NotFound,
     NewerDatabase,
     Database,
@@ -64,6 +67,7 @@ impl Error {
             Error::Gone { .. } => ErrorCode::Gone,
             Error::NotAFeed { .. } => ErrorCode::NotAFeed,
             Error::TooLarge { .. } => ErrorCode::TooLarge,
+            Error::InvalidOpml { .. } => ErrorCode::InvalidOpml,
             Error::NotFound { .. } => ErrorCode::NotFound,
             Error::NewerDatabase { .. } => ErrorCode::NewerDatabase,
             Error::Database(_) | Error::Migrate(_) => ErrorCode::Database,

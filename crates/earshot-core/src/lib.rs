@@ -7,6 +7,7 @@ mod error;
 pub mod feed;
 pub mod library;
 pub mod model;
+pub mod opml;
 pub mod progress;
 pub mod queue;
 pub mod refresh;
@@ -15,6 +16,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 pub use artwork::{Artwork, ArtworkStore};
@@ -169,6 +171,56 @@ impl Core {
         Ok(())
     }
 
+    /// Adds the subscriptions in an OPML file without fetching them (refresh them next, e.g.
+    /// with [`Core::refresh_shows`] on [`ImportReport::added`]). Bad entries are reported; good
+    /// ones are kept; addresses already subscribed are counted, not duplicated.
+    pub async fn import_opml(&self, body: &[u8], now: UnixTime) -> Result<ImportReport> {
+        let document = opml::parse_opml(body)?;
+        let mut report = ImportReport {
+            problems: document.problems,
+            ..ImportReport::default()
+        };
+        for entry in document.entries {
+            let (url, _) = match url::Url::parse(&entry.feed_url) {
+                Ok(url) => feed::split_credentials(url),
+                Err(_) => continue,
+            };
+            let title = entry
+                .title
+                .clone()
+                .unwrap_or_else(|| url.host_str().unwrap_or("Untitled show").to_string());
+            match self
+                .library
+                .add_unfetched(url.as_str(), &title, now)
+                .await?
+            {
+                Some(id) => report.added.push(id),
+                None => report.already_subscribed += 1,
+            }
+        }
+        tracing::info!(
+            added = report.added.len(),
+            already = report.already_subscribed,
+            problems = report.problems.len(),
+            "OPML imported"
+        );
+        Ok(report)
+    }
+
+    /// Every subscription as an OPML 2.0 document.
+    pub async fn export_opml(&self) -> Result<String> {
+        let feeds = self.library.feeds().await?;
+        let shows: Vec<opml::OpmlShow<'_>> = feeds
+            .iter()
+            .map(|f| opml::OpmlShow {
+                title: &f.title,
+                feed_url: &f.feed_url,
+                link: f.link.as_deref(),
+            })
+            .collect();
+        Ok(opml::write_opml(&shows, chrono::Utc::now()))
+    }
+
     /// Ranked shows and episodes for what the listener typed.
     pub async fn search(&self, text: &str, limit: u32) -> Result<SearchResults> {
         self.library.search(text, limit).await
@@ -256,6 +308,16 @@ impl Core {
     pub async fn close(&self) {
         self.library.close().await;
     }
+}
+
+/// What an OPML import did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportReport {
+    /// New subscriptions, not fetched yet.
+    pub added: Vec<ShowId>,
+    pub already_subscribed: u32,
+    pub problems: Vec<opml::OpmlProblem>,
 }
 
 /// Parses a fetched body off the async threads. Gives the fetch back either way, so a web page

@@ -74,6 +74,8 @@ pub struct Progress {
 pub struct Episode {
     pub id: EpisodeId,
     pub show_id: ShowId,
+    /// The feed's identity for the episode (its guid, else its enclosure address).
+    pub guid: String,
     pub title: String,
     pub published_at: Option<UnixTime>,
     pub duration_secs: Option<f64>,

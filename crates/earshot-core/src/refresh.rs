@@ -53,6 +53,7 @@ pub enum RefreshOutcome {
 pub struct ShowRefreshed {
     pub show_id: ShowId,
     pub title: String,
+    pub feed_url: String,
     pub outcome: RefreshOutcome,
 }
 
@@ -178,7 +179,23 @@ impl Core {
     where
         F: Fn(RefreshProgress) + Send + Sync + 'static,
     {
-        let shows = self.library.shows().await?;
+        self.refresh_shows(None, now, progress).await
+    }
+
+    /// Refreshes the shows in `only` (every show when `None`), as [`Core::refresh_all`] does.
+    pub async fn refresh_shows<F>(
+        &self,
+        only: Option<&[ShowId]>,
+        now: UnixTime,
+        progress: F,
+    ) -> Result<Vec<ShowRefreshed>>
+    where
+        F: Fn(RefreshProgress) + Send + Sync + 'static,
+    {
+        let mut shows = self.library.feeds().await?;
+        if let Some(only) = only {
+            shows.retain(|show| only.contains(&show.id));
+        }
         let total = u32::try_from(shows.len()).unwrap_or(u32::MAX);
         let global = Arc::new(Semaphore::new(CONCURRENT));
         let mut hosts: HashMap<String, Arc<Semaphore>> = HashMap::new();
@@ -222,9 +239,20 @@ impl Core {
                 message: error.to_string(),
             });
             done += 1;
+            // A first fetch renames an imported show: report the name it has now.
+            let title = match &outcome {
+                RefreshOutcome::Updated { .. } => self
+                    .library
+                    .show(show.id)
+                    .await
+                    .map(|s| s.title)
+                    .unwrap_or(show.title),
+                _ => show.title,
+            };
             let refreshed = ShowRefreshed {
                 show_id: show.id,
-                title: show.title,
+                title,
+                feed_url: show.feed_url,
                 outcome,
             };
             progress(RefreshProgress {

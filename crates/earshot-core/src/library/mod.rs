@@ -43,6 +43,15 @@ pub struct FeedState {
     pub credentials: Option<Credentials>,
 }
 
+/// A subscription in brief.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedEntry {
+    pub id: ShowId,
+    pub title: String,
+    pub feed_url: String,
+    pub link: Option<String>,
+}
+
 /// What storing a feed did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stored {
@@ -62,7 +71,7 @@ const SHOW_COLUMNS: &str = "s.id, s.feed_url, s.title, s.author, s.description_h
      (SELECT COUNT(*) FROM episodes e LEFT JOIN playback p ON p.episode_id = e.id \
          WHERE e.show_id = s.id AND COALESCE(p.played, 0) = 0) AS unplayed_count";
 
-const EPISODE_COLUMNS: &str = "e.id, e.show_id, e.title, e.published_at, e.duration_secs, \
+const EPISODE_COLUMNS: &str = "e.id, e.show_id, e.guid, e.title, e.published_at, e.duration_secs, \
      e.enclosure_url, e.enclosure_type, e.enclosure_length, e.notes_html, e.link, \
      COALESCE(p.position_secs, 0.0) AS position_secs, COALESCE(p.played, 0) AS played, \
      e.season, e.episode_number, e.episode_type, e.explicit, e.artwork_url, e.chapters_url, \
@@ -307,6 +316,37 @@ impl Library {
         })
     }
 
+    /// Adds a subscription that has not been fetched yet (an OPML import): the title is the
+    /// file's until the first refresh. Returns `None` when the address is already subscribed.
+    pub async fn add_unfetched(
+        &self,
+        feed_url: &str,
+        title: &str,
+        now: UnixTime,
+    ) -> Result<Option<ShowId>> {
+        let mut tx = self.pool.begin().await?;
+        let id: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO shows (feed_url, title, subscribed_at) VALUES (?, ?, ?) \
+             ON CONFLICT (feed_url) DO NOTHING RETURNING id",
+        )
+        .bind(feed_url)
+        .bind(title)
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(id) = id {
+            sqlx::query(
+                "INSERT INTO shows_fts (rowid, title, author, description) VALUES (?, ?, '', '')",
+            )
+            .bind(id)
+            .bind(title)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(id.map(ShowId))
+    }
+
     /// Points the subscription at `new_url` (a permanent redirect, `itunes:new-feed-url`).
     /// Returns false, changing nothing, when another subscription already has that address.
     pub async fn move_feed(&self, show: ShowId, new_url: &str) -> Result<bool> {
@@ -402,6 +442,22 @@ impl Library {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    /// Every subscription's id, title and address, cheaply (no counts): what a refresh needs.
+    pub async fn feeds(&self) -> Result<Vec<FeedEntry>> {
+        let rows = sqlx::query("SELECT id, title, feed_url, link FROM shows ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| FeedEntry {
+                id: ShowId(row.get(0)),
+                title: row.get(1),
+                feed_url: row.get(2),
+                link: row.get(3),
+            })
+            .collect())
     }
 
     pub async fn shows(&self) -> Result<Vec<Show>> {

@@ -55,6 +55,7 @@ impl From<ShowRow> for Show {
 pub(super) struct EpisodeRow {
     id: i64,
     show_id: i64,
+    guid: String,
     title: String,
     published_at: Option<i64>,
     duration_secs: Option<f64>,
@@ -80,6 +81,7 @@ impl From<EpisodeRow> for Episode {
         Episode {
             id: EpisodeId(row.id),
             show_id: ShowId(row.show_id),
+            guid: row.guid,
             title: row.title,
             published_at: row.published_at,
             duration_secs: row.duration_secs,

@@ -1,0 +1,225 @@
+//! The real `earshot-cli` binary against a loopback server and a real library folder: every
+//! command, its `--json` shape and its exit status.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use earshot_testkit::{FixtureServer, Route};
+use serde_json::Value;
+
+fn fixture_feed(base: &str, title: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/show/feed.xml");
+    std::fs::read_to_string(path)
+        .expect("fixture feed")
+        .replace("{{BASE}}", base)
+        .replace(
+            "<title>The Backend Hour</title>",
+            &format!("<title>{title}</title>"),
+        )
+        .replace(
+            "<podcast:guid>4a6d3c2e-4c1b-5b0e-9a77-2d1c0f3e8b11</podcast:guid>",
+            &format!("<podcast:guid>cli-{title}</podcast:guid>"),
+        )
+}
+
+fn cli(data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_earshot-cli"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("earshot-cli runs")
+}
+
+fn json(data: &Path, args: &[&str]) -> Value {
+    let mut all = vec!["--json"];
+    all.extend_from_slice(args);
+    let output = cli(data, &all);
+    assert!(
+        output.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{args:?} printed no JSON ({e}): {}",
+            String::from_utf8_lossy(&output.stdout)
+        )
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_command_end_to_end() {
+    let server = FixtureServer::start().await.expect("server");
+    let base = server.base();
+    server.route(
+        "/a.xml",
+        Route::ok("application/rss+xml", fixture_feed(&base, "Alpha Show")),
+    );
+    server.route(
+        "/b.xml",
+        Route::ok("application/rss+xml", fixture_feed(&base, "Beta Show")),
+    );
+    server.route("/gone.xml", Route::status(404));
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().join("library");
+
+    // subscribe
+    let show = json(&data, &["subscribe", &server.url("/a.xml")]);
+    assert_eq!(show["title"], "Alpha Show");
+    assert_eq!(show["episodeCount"], 24);
+    let alpha_id = show["id"].as_i64().expect("id");
+
+    // A bad address is a bad argument; a dead feed is reported, not fatal.
+    assert_eq!(
+        cli(&data, &["subscribe", "not a url"]).status.code(),
+        Some(2)
+    );
+    let dead = json(&data, &["subscribe", &server.url("/gone.xml")]);
+    assert_eq!(dead["error"]["code"], "http_status");
+
+    // import: one new, one already there, one broken entry; --refresh fetches the new one.
+    let opml = dir.path().join("in.opml");
+    std::fs::write(
+        &opml,
+        format!(
+            r#"<?xml version="1.0"?><opml version="2.0"><body><outline text="Podcasts">
+            <outline type="rss" text="Beta (from OPML)" xmlUrl="{b}"/>
+            <outline type="rss" text="Alpha again" xmlUrl="{a}"/>
+            <outline type="rss" text="Nonsense" xmlUrl="mailto:x@y.z"/>
+            </outline></body></opml>"#,
+            a = server.url("/a.xml"),
+            b = server.url("/b.xml")
+        ),
+    )
+    .expect("opml written");
+    let imported = json(
+        &data,
+        &["import", opml.to_str().expect("path"), "--refresh"],
+    );
+    assert_eq!(imported["added"].as_array().map(Vec::len), Some(1));
+    assert_eq!(imported["already_subscribed"], 1);
+    assert_eq!(imported["problems"][0]["entry"], "Nonsense");
+    assert_eq!(imported["refresh"][0]["outcome"], "updated");
+    assert_eq!(imported["refresh"][0]["new_episodes"], 24);
+
+    // list
+    let list = json(&data, &["list"]);
+    let titles: Vec<&str> = list
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|s| s["title"].as_str().expect("title"))
+        .collect();
+    assert_eq!(titles, vec!["Alpha Show", "Beta Show"]);
+    for show in list.as_array().expect("array") {
+        assert_eq!(show["episode_count"], 24);
+        assert!(show["last_error"].is_null());
+        assert!(show["feed_url"].as_str().expect("url").starts_with(&base));
+    }
+
+    // episodes, by id and by address
+    let episodes = json(&data, &["episodes", &alpha_id.to_string()]);
+    let by_url = json(&data, &["episodes", &server.url("/a.xml")]);
+    assert_eq!(episodes, by_url);
+    let first = &episodes[0];
+    assert_eq!(first["guid"], "backend-show-024");
+    assert!(first["published"].as_str().expect("date").starts_with("20"));
+    assert!(first["duration_secs"].as_f64().expect("duration") > 0.0);
+    assert!(
+        first["enclosure_url"]
+            .as_str()
+            .expect("url")
+            .starts_with(&base)
+    );
+    assert_eq!(first["enclosure_type"], "audio/mpeg");
+    assert_eq!(episodes.as_array().map(Vec::len), Some(24));
+    assert_eq!(cli(&data, &["episodes", "999"]).status.code(), Some(2));
+
+    // search
+    let found = json(&data, &["search", "beta"]);
+    assert_eq!(found["shows"][0]["title"], "Beta Show");
+
+    // refresh: one feed breaks; the others are fine; exit status 0.
+    server.route("/b.xml", Route::status(500));
+    let refreshed = json(&data, &["refresh"]);
+    let outcomes: Vec<(&str, &str)> = refreshed
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|r| {
+            (
+                r["feed_url"].as_str().expect("url"),
+                r["outcome"].as_str().expect("outcome"),
+            )
+        })
+        .collect();
+    assert!(outcomes.contains(&(server.url("/a.xml").as_str(), "not_modified")));
+    assert!(outcomes.contains(&(server.url("/b.xml").as_str(), "error")));
+    let failed = refreshed
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|r| r["outcome"] == "error")
+        .expect("the failure");
+    assert!(failed["error"].as_str().expect("message").contains("500"));
+    let list = json(&data, &["list"]);
+    assert!(
+        list.as_array()
+            .expect("array")
+            .iter()
+            .any(|s| s["last_error"].as_str().is_some_and(|e| e.contains("500")))
+    );
+    // One show by address.
+    let one = json(&data, &["refresh", &server.url("/a.xml")]);
+    assert_eq!(one.as_array().map(Vec::len), Some(1));
+
+    // export, then import into a fresh library: same subscriptions.
+    let out = dir.path().join("out.opml");
+    let exported = json(&data, &["export", out.to_str().expect("path")]);
+    assert_eq!(exported["shows"], 2);
+    let stdout = cli(&data, &["export"]);
+    assert!(String::from_utf8_lossy(&stdout.stdout).contains("<opml version=\"2.0\">"));
+    let other = dir.path().join("other");
+    let again = json(&other, &["import", out.to_str().expect("path")]);
+    assert_eq!(again["added"].as_array().map(Vec::len), Some(2));
+
+    // unsubscribe
+    let gone = json(&data, &["unsubscribe", &alpha_id.to_string()]);
+    assert_eq!(gone["title"], "Alpha Show");
+    assert_eq!(json(&data, &["list"]).as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        json(&data, &["search", "alpha"])["episodes"]
+            .as_array()
+            .map(Vec::len),
+        Some(0)
+    );
+
+    // Human output works too.
+    let human = cli(&data, &["list"]);
+    assert!(human.status.success());
+    assert!(String::from_utf8_lossy(&human.stdout).contains("Beta Show"));
+}
+
+#[test]
+fn an_unusable_library_is_fatal() {
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("not-a-folder");
+    std::fs::write(&file, "x").expect("file");
+    let output = cli(&file, &["list"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(!output.stderr.is_empty());
+}
+
+#[test]
+fn bad_arguments_exit_2() {
+    let dir = tempfile::tempdir().expect("dir");
+    assert_eq!(cli(dir.path(), &["frobnicate"]).status.code(), Some(2));
+    assert_eq!(
+        cli(dir.path(), &["import", "/no/such/file.opml"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
