@@ -71,6 +71,8 @@ export type CommandError = { kind: "library"; code: ErrorCode; message: string }
 export type Episode = {
 	id: EpisodeId,
 	showId: ShowId,
+	/**  The feed's identity for the episode (its guid, else its enclosure address). */
+	guid: string,
 	title: string,
 	publishedAt: number | null,
 	durationSecs: number | null,
@@ -105,7 +107,7 @@ export type EpisodeHit = {
 export type EpisodeId = number;
 
 /**  A small, stable classification of [`Error`] that crosses to the UI. */
-export type ErrorCode = "invalid_url" | "network" | "http_status" | "gone" | "not_a_feed" | "too_large" | "not_found" | "newer_database" | "database" | "io";
+export type ErrorCode = "invalid_url" | "network" | "http_status" | "gone" | "not_a_feed" | "too_large" | "invalid_opml" | "not_found" | "newer_database" | "database" | "io";
 
 /**  A way to support the show (`podcast:funding`). */
 export type Funding = {
@@ -253,6 +255,7 @@ export type ShowPage = {
 export type ShowRefreshed = {
 	showId: ShowId,
 	title: string,
+	feedUrl: string,
 	outcome: RefreshOutcome,
 };
 
