@@ -1,7 +1,9 @@
 //! What podcasts carry beyond RSS and Atom, read straight from the XML in one quick-xml pass:
 //! the iTunes tags feed-rs misreads or drops (`duration` as `MM:SS`, `season`, `episode`,
-//! `episodeType`, `explicit`, `new-feed-url`) and the Podcasting 2.0 namespace (`guid`,
-//! `locked`, `funding`, `chapters`, `transcript`, `person`), plus `<redirect><newLocation>`.
+//! `episodeType`, `explicit`, `new-feed-url`, the show's `image`) and the Podcasting 2.0
+//! namespace (`guid`, `locked`, `funding`, `chapters`, `transcript`, `person`), plus
+//! `<redirect><newLocation>` and each item's `<enclosure>` URLs (feed-rs mixes them with
+//! `media:content`).
 //!
 //! Elements are matched by local name with a prefix present, whatever the prefix is, so a feed
 //! that binds the iTunes namespace to another prefix still works. Anything unreadable is simply
@@ -46,6 +48,8 @@ pub struct ChannelExtras {
     pub explicit: Option<bool>,
     pub podcast_guid: Option<String>,
     pub locked: Option<bool>,
+    /// The show's artwork (`itunes:image href`, or a `podcast:image` meant as artwork).
+    pub image: Option<String>,
     pub funding: Vec<Funding>,
     /// Where the publisher says the feed has moved (`itunes:new-feed-url`, `<redirect>`).
     pub new_feed_url: Option<String>,
@@ -62,6 +66,8 @@ pub struct ItemExtras {
     pub episode_type: Option<String>,
     pub explicit: Option<bool>,
     pub image: Option<String>,
+    /// The `url`s of the RSS `<enclosure>`s, in document order, unresolved.
+    pub enclosures: Vec<String>,
     pub chapters_url: Option<String>,
     pub transcripts: Vec<Transcript>,
     pub persons: Vec<Person>,
@@ -192,10 +198,16 @@ fn start_element(
     channel: &mut ChannelExtras,
 ) -> Option<Target> {
     if start.name().prefix().is_none() {
-        return match start.local_name().as_ref() {
-            b"language" if item.is_none() => Some(Target::Language),
-            _ => None,
-        };
+        match start.local_name().as_ref() {
+            b"language" if item.is_none() => return Some(Target::Language),
+            b"enclosure" => {
+                if let (Some(item), Some(url)) = (item, attr(start, b"url")) {
+                    item.enclosures.push(url);
+                }
+            }
+            _ => {}
+        }
+        return None;
     }
     let local = start.local_name();
     match item {
@@ -237,10 +249,14 @@ fn start_element(
             b"locked" => Some(Target::Locked),
             b"funding" => Some(Target::Funding),
             b"new-feed-url" => Some(Target::NewFeedUrl),
-            _ => {
-                let _ = channel;
+            b"image" => {
+                let artwork = attr(start, b"purpose").is_none_or(|p| p.contains("artwork"));
+                if channel.image.is_none() && artwork {
+                    channel.image = attr(start, b"href");
+                }
                 None
             }
+            _ => None,
         },
     }
 }
@@ -411,6 +427,25 @@ mod tests {
         assert_eq!(extras.items[1].episode, None);
         assert_eq!(extras.items[1].duration, None);
         assert_eq!(extras.items[2].duration.as_deref(), Some("1:00"));
+    }
+
+    #[test]
+    fn show_artwork_and_enclosures_are_read() {
+        let xml = br#"<rss><channel><image><url>https://show.example/logo.png</url></image>
+            <podcast:image href="https://show.example/banner.webp" purpose="banner"/>
+            <podcast:image href="https://show.example/art.png" purpose="artwork social"/>
+            <itunes:image href="https://show.example/itunes.jpg"/>
+            <item><enclosure url=" a.mp3 "/><enclosure type="audio/ogg"/>
+              <enclosure url="b.ogg"></enclosure></item>
+            <podcast:liveItem><enclosure url="live.mp3"/></podcast:liveItem>
+        </channel></rss>"#;
+        let extras = scan(xml);
+        assert_eq!(
+            extras.channel.image.as_deref(),
+            Some("https://show.example/art.png")
+        );
+        assert_eq!(extras.items.len(), 1);
+        assert_eq!(extras.items[0].enclosures, ["a.mp3", "b.ogg"]);
     }
 
     #[test]

@@ -55,9 +55,14 @@ pub fn parse_feed(body: &[u8], feed_url: &Url) -> Result<ParsedFeed, String> {
     let parser = feed_rs::parser::Builder::new()
         .base_uri(Some(feed_url.as_str()))
         .sanitize_content(false)
+        // No made-up ids (feed-rs hashes the link and title, or draws a random UUID): an entry
+        // without one falls back to the identity `parse_entry` gives it.
+        .id_generator(|_, _, _| String::new())
         .build();
+    // feed-rs only takes `<rss>` with a version it knows; an unversioned one is read as RSS 2.0.
+    let versioned = with_rss_version(body);
     let feed = parser
-        .parse(body)
+        .parse(versioned.as_deref().unwrap_or(body))
         .map_err(|e| describe_parse_error(body, &e))?;
 
     let title = feed
@@ -74,11 +79,21 @@ pub fn parse_feed(body: &[u8], feed_url: &Url) -> Result<ParsedFeed, String> {
         .as_ref()
         .map(|t| t.content.as_str())
         .unwrap_or_default();
-    let artwork_url = feed
-        .logo
-        .as_ref()
-        .or(feed.icon.as_ref())
-        .map(|i| i.uri.trim().to_string())
+    // feed-rs misreads `MM:SS` and knows nothing of the podcast namespace; the raw scan fills in,
+    // when its items line up with feed-rs's entries.
+    let extras = extras::scan(body);
+    // The show's square artwork (`itunes:image`) before RSS's small `<image>` logo.
+    let artwork_url = extras
+        .channel
+        .image
+        .clone()
+        .or_else(|| {
+            feed.logo
+                .as_ref()
+                .or(feed.icon.as_ref())
+                .map(|i| i.uri.clone())
+        })
+        .map(|u| u.trim().to_string())
         .filter(|u| !u.is_empty())
         .and_then(|u| feed_url.join(&u).ok())
         .map(String::from);
@@ -90,9 +105,6 @@ pub fn parse_feed(body: &[u8], feed_url: &Url) -> Result<ParsedFeed, String> {
         }
     }
 
-    // feed-rs misreads `MM:SS` and knows nothing of the podcast namespace; the raw scan fills in,
-    // when its items line up with feed-rs's entries.
-    let extras = extras::scan(body);
     let aligned = extras.complete && extras.items.len() == feed.entries.len();
     let mut seen = HashSet::new();
     let episodes = feed
@@ -145,17 +157,44 @@ fn parse_entry(
     item: Option<&ItemExtras>,
 ) -> ParsedEpisode {
     let itunes_duration = item.map(|i| i.duration.as_deref().and_then(parse_duration));
-    let enclosure = entry
-        .media
-        .iter()
-        .flat_map(|m| m.content.iter())
-        .filter(|c| c.url.is_some())
-        .max_by_key(|c| {
-            c.content_type
-                .as_ref()
-                .map(|t| t.ty().as_str() == "audio")
-                .unwrap_or(false)
-        });
+    // The first audio `<enclosure>`, else the first audio file, else the first file. feed-rs puts
+    // the `<enclosure>`s and loose `media:content` in the last media object, after any
+    // `media:group`: they come first.
+    let files = || {
+        let (loose, groups) = entry
+            .media
+            .split_last()
+            .map_or((None, &[][..]), |(last, rest)| (Some(last), rest));
+        loose
+            .into_iter()
+            .chain(groups)
+            .flat_map(|m| m.content.iter())
+            .filter(|c| c.url.is_some())
+    };
+    let is_audio = |c: &feed_rs::model::MediaContent| match &c.content_type {
+        Some(t) if t.essence().to_string() != "application/octet-stream" => {
+            t.ty().as_str() == "audio"
+        }
+        _ => c
+            .url
+            .as_ref()
+            .and_then(|u| mime_from_extension(u.as_str()))
+            .is_some_and(|m| m.starts_with("audio/")),
+    };
+    let declared: Vec<Url> = item
+        .map(|i| {
+            i.enclosures
+                .iter()
+                .filter_map(|u| feed_url.join(u).ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    let is_declared =
+        |c: &feed_rs::model::MediaContent| c.url.as_ref().is_some_and(|u| declared.contains(u));
+    let enclosure = files()
+        .find(|c| is_declared(c) && is_audio(c))
+        .or_else(|| files().find(|c| is_audio(c)))
+        .or_else(|| files().next());
     let from_media = || {
         entry
             .media
@@ -267,6 +306,35 @@ fn parse_entry(
     }
 }
 
+/// `body` with `version="2.0"` added to its root element when that is an `<rss>` without a
+/// version (gPodder and browsers read those; feed-rs refuses them), else `None`.
+fn with_rss_version(body: &[u8]) -> Option<Vec<u8>> {
+    let mut reader = quick_xml::Reader::from_reader(body);
+    let mut buf = Vec::new();
+    loop {
+        let at = usize::try_from(reader.buffer_position()).ok()?;
+        match reader.read_event_into(&mut buf).ok()? {
+            quick_xml::events::Event::Start(root) | quick_xml::events::Event::Empty(root) => {
+                let unversioned = root.name().as_ref() == b"rss"
+                    && !root
+                        .attributes()
+                        .flatten()
+                        .any(|a| a.key.as_ref() == b"version");
+                if !unversioned || body.get(at..at + 4) != Some(b"<rss".as_slice()) {
+                    return None;
+                }
+                let mut patched = Vec::with_capacity(body.len() + 14);
+                patched.extend_from_slice(&body[..at + 4]);
+                patched.extend_from_slice(br#" version="2.0""#);
+                patched.extend_from_slice(&body[at + 4..]);
+                return Some(patched);
+            }
+            quick_xml::events::Event::Eof => return None,
+            _ => buf.clear(),
+        }
+    }
+}
+
 fn is_web_url(text: &str) -> bool {
     Url::parse(text).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
 }
@@ -365,6 +433,94 @@ mod tests {
         assert_eq!(two.published_at, Some(1_794_297_600));
         assert_eq!(feed.episodes[1].duration_secs, Some(1466.0));
         assert!(!feed.episodes[1].guid.is_empty());
+    }
+
+    #[test]
+    fn an_rss_without_a_version_is_read_as_rss_2() {
+        let xml = b"<!-- a comment --><rss><channel><title>Old</title>\n<item><title>a</title>\
+            <enclosure url=\"a.mp3\"/></item></channel></rss>";
+        let feed = parse_feed(xml, &url()).unwrap();
+        assert_eq!(feed.title, "Old");
+        assert_eq!(
+            feed.episodes[0].enclosure_url.as_deref(),
+            Some("https://show.example/a.mp3")
+        );
+        assert_eq!(with_rss_version(FEED.as_bytes()), None);
+        assert_eq!(with_rss_version(b"<feed><rss/></feed>"), None);
+    }
+
+    #[test]
+    fn an_entry_without_a_guid_is_known_by_its_enclosure_then_title_and_date() {
+        let xml = br#"<rss version="2.0"><channel><title>t</title>
+            <item><title>a</title><link>https://show.example/a</link>
+              <enclosure url="https://cdn.example/a.mp3"/></item>
+            <item><title>b</title><pubDate>Mon, 2 Nov 2026 08:00:00 GMT</pubDate></item>
+            <item><description>no title</description></item>
+            <item><description>no title either</description></item>
+        </channel></rss>"#;
+        let guids = |feed: ParsedFeed| -> Vec<String> {
+            feed.episodes.into_iter().map(|e| e.guid).collect()
+        };
+        let first = guids(parse_feed(xml, &url()).unwrap());
+        assert_eq!(
+            first,
+            [
+                "https://cdn.example/a.mp3",
+                "b\u{1f}1793606400",
+                "Untitled episode"
+            ]
+        );
+        assert_eq!(guids(parse_feed(xml, &url()).unwrap()), first);
+    }
+
+    #[test]
+    fn the_first_audio_enclosure_is_the_episodes_file() {
+        let xml = br#"<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel>
+            <title>t</title>
+            <item><guid>1</guid>
+              <enclosure url="https://cdn.example/cover.jpg" type="image/jpeg"/>
+              <enclosure url="https://cdn.example/1.mp3"/>
+              <enclosure url="https://cdn.example/1.ogg" type="audio/ogg"/></item>
+            <item><guid>2</guid>
+              <media:group><media:content url="https://cdn.example/2-group.mp3" type="audio/mpeg"/></media:group>
+              <media:content url="https://cdn.example/2.mp3" type="audio/mpeg">
+                <media:player url="https://show.example/player"/></media:content>
+              <enclosure url="https://cdn.example/2.mp3" type="audio/mpeg"/></item>
+            <item><guid>3</guid>
+              <media:group><media:content url="https://cdn.example/3-group.mp3" type="audio/mpeg"/></media:group>
+              <media:content url="https://cdn.example/3.mp3" type="audio/mpeg"/></item>
+            <item><guid>4</guid>
+              <enclosure url="https://cdn.example/4.mp4" type="video/mp4"/></item>
+        </channel></rss>"#;
+        let feed = parse_feed(xml, &url()).unwrap();
+        let files: Vec<_> = feed
+            .episodes
+            .iter()
+            .map(|e| e.enclosure_url.as_deref().unwrap())
+            .collect();
+        assert_eq!(
+            files,
+            [
+                "https://cdn.example/1.mp3",
+                "https://cdn.example/2.mp3",
+                "https://cdn.example/3.mp3",
+                "https://cdn.example/4.mp4"
+            ]
+        );
+    }
+
+    #[test]
+    fn itunes_image_is_the_show_artwork_before_the_rss_logo() {
+        let xml = br#"<rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd">
+            <channel><title>t</title>
+            <image><url>https://show.example/logo-144.png</url></image>
+            <itunes:image href="https://show.example/square.jpg"></itunes:image>
+        </channel></rss>"#;
+        let feed = parse_feed(xml, &url()).unwrap();
+        assert_eq!(
+            feed.artwork_url.as_deref(),
+            Some("https://show.example/square.jpg")
+        );
     }
 
     #[test]
