@@ -1,14 +1,36 @@
 //! A small HTTP/1.1 server on 127.0.0.1 for tests: serves fixture feeds, artwork and audio with
 //! real `Content-Type`, `Content-Length`, `Accept-Ranges` and `Range` (206/416) handling, and
 //! whatever status a test asks for. Nothing here reaches beyond loopback.
+//!
+//! It can also misbehave the way real servers do, on the wire rather than in a mock: reset the
+//! connection part-way through a body ([`Route::reset_after`]), send the head and then nothing
+//! ([`Route::stall`]), close without answering ([`Route::hang_up`]), answer gzip-encoded when
+//! the client accepts it ([`Route::with_gzip`]), send a small gzip body that inflates to a huge
+//! one ([`Route::gzip_bomb`]), use chunked transfer encoding so the size is only known by reading
+//! ([`Route::chunked`]), and go away altogether ([`FixtureServer::shutdown`]).
+//!
+//! Connections are kept alive between requests unless a request says `Connection: close`.
 
 use std::collections::HashMap;
+use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
+use flate2::Compression;
+use flate2::write::GzEncoder;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::task::JoinHandle;
+use tokio::sync::oneshot;
+use tokio::task::{JoinHandle, JoinSet};
+
+/// Body bytes written per `write_all` (and per chunk, for chunked responses).
+const WRITE_CHUNK: usize = 64 * 1024;
+
+/// How long a resetting route waits, after writing what it will write, before it resets the
+/// connection: long enough for a client on loopback to have read the head and those bytes, so
+/// the failure really happens mid-body.
+const BEFORE_RESET: Duration = Duration::from_millis(50);
 
 /// What the server answers at one path.
 #[derive(Debug, Clone)]
@@ -17,29 +39,53 @@ pub struct Route {
     pub content_type: String,
     pub body: Arc<Vec<u8>>,
     pub headers: Vec<(String, String)>,
+    delivery: Delivery,
+    /// The body gzip-encoded, sent instead when the request accepts gzip.
+    gzip: Option<Arc<Vec<u8>>>,
+    chunked: bool,
+}
+
+/// How a response goes out: in full, or cut short in one of the ways real servers fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Delivery {
+    Complete,
+    /// The head (with the full length), this many body bytes, then a TCP reset.
+    ResetAfter(usize),
+    /// The head, this many body bytes, then nothing until the client gives up.
+    StallAfter(usize),
+    /// The request is read and the connection closed without a response.
+    HangUp,
 }
 
 impl Route {
-    pub fn ok(content_type: &str, body: impl Into<Vec<u8>>) -> Self {
-        Self {
-            status: 200,
-            content_type: content_type.to_string(),
-            body: Arc::new(body.into()),
-            headers: Vec::new(),
-        }
-    }
-
-    pub fn status(status: u16) -> Self {
+    fn new(status: u16, content_type: &str, body: Vec<u8>) -> Self {
         Self {
             status,
-            content_type: "text/html; charset=utf-8".to_string(),
-            body: Arc::new(format!("<html><body><h1>{status}</h1></body></html>").into_bytes()),
+            content_type: content_type.to_string(),
+            body: Arc::new(body),
             headers: Vec::new(),
+            delivery: Delivery::Complete,
+            gzip: None,
+            chunked: false,
         }
     }
 
-    /// Adds a header (e.g. `ETag`, `Last-Modified`); conditional requests that match an `ETag`
-    /// or `Last-Modified` header answer 304.
+    /// 200 with this body.
+    pub fn ok(content_type: &str, body: impl Into<Vec<u8>>) -> Self {
+        Self::new(200, content_type, body.into())
+    }
+
+    /// This status with a small HTML page as its body.
+    pub fn status(status: u16) -> Self {
+        Self::new(
+            status,
+            "text/html; charset=utf-8",
+            format!("<html><body><h1>{status}</h1></body></html>").into_bytes(),
+        )
+    }
+
+    /// Adds a header (e.g. `ETag`, `Last-Modified`, `Retry-After`); conditional requests that
+    /// match an `ETag` or `Last-Modified` header answer 304.
     pub fn with_header(mut self, name: &str, value: &str) -> Self {
         self.headers.push((name.to_string(), value.to_string()));
         self
@@ -53,21 +99,98 @@ impl Route {
             })
     }
 
+    /// `status` (301, 302, 307, 308…) with a `Location` header; `location` may be relative.
     pub fn redirect(status: u16, location: &str) -> Self {
-        let mut route = Self::status(status);
-        route.headers.push(("Location".into(), location.into()));
+        Self::status(status).with_header("Location", location)
+    }
+
+    /// Sends the head, with a `Content-Length` for the whole body, then only the first `bytes`
+    /// bytes of the body, and then resets the connection (a TCP RST, not a clean close): the
+    /// client sees the connection die mid-body. `bytes` should be less than the body's length.
+    pub fn reset_after(mut self, bytes: usize) -> Self {
+        self.delivery = Delivery::ResetAfter(bytes);
+        self
+    }
+
+    /// Sends the head and the first `bytes` bytes of the body, then nothing more: the
+    /// connection is held open, silent, until the client closes it (or the server stops).
+    pub fn stall_after(mut self, bytes: usize) -> Self {
+        self.delivery = Delivery::StallAfter(bytes);
+        self
+    }
+
+    /// A server that stalls: a `200` feed whose head is sent and then nothing, ever; the
+    /// connection stays open until the client gives up.
+    pub fn stall() -> Self {
+        Self::ok(
+            "application/rss+xml",
+            "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Never sent</title></channel></rss>",
+        )
+        .stall_after(0)
+    }
+
+    /// Reads the request, then closes the connection without sending a response.
+    pub fn hang_up() -> Self {
+        let mut route = Self::status(200);
+        route.delivery = Delivery::HangUp;
         route
     }
+
+    /// Answers requests that accept gzip (`Accept-Encoding`) with the body gzip-encoded
+    /// (`Content-Encoding: gzip`), and others with the body as is; both get
+    /// `Vary: Accept-Encoding`. Range requests are answered from the unencoded body. The body is
+    /// compressed now, so call this once the body is final.
+    pub fn with_gzip(mut self) -> Self {
+        self.gzip = Some(Arc::new(gzip(&self.body)));
+        self
+    }
+
+    /// A gzip bomb: a small gzip-encoded body (about 1 KB per MB) that inflates to
+    /// `inflated_bytes` zero bytes. Sent with `Content-Encoding: gzip` whatever the request
+    /// accepts, as a hostile server would; its `Content-Length` is the small compressed size.
+    pub fn gzip_bomb(content_type: &str, inflated_bytes: usize) -> Self {
+        Self::ok(content_type, gzip_zeros(inflated_bytes)).with_header("Content-Encoding", "gzip")
+    }
+
+    /// Sends the body with `Transfer-Encoding: chunked` and no `Content-Length`, so a client
+    /// learns how big it is only by reading it.
+    pub fn chunked(mut self) -> Self {
+        self.chunked = true;
+        self
+    }
+}
+
+/// `bytes` gzip-encoded (one gzip member, default compression).
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
+    // Writing into a Vec cannot fail.
+    let _ = encoder.write_all(bytes);
+    encoder.finish().unwrap_or_default()
+}
+
+/// `len` zero bytes gzip-encoded, without ever holding them all in memory.
+fn gzip_zeros(len: usize) -> Vec<u8> {
+    let zeros = vec![0u8; WRITE_CHUNK.min(len)];
+    let mut encoder = GzEncoder::new(Vec::new(), Compression::best());
+    let mut left = len;
+    while left > 0 {
+        let n = left.min(zeros.len());
+        // Writing into a Vec cannot fail.
+        let _ = encoder.write_all(&zeros[..n]);
+        left -= n;
+    }
+    encoder.finish().unwrap_or_default()
 }
 
 type Routes = Arc<Mutex<HashMap<String, Route>>>;
 
-/// A running server; stops when dropped.
+/// A running server; stops when dropped, closing the connections it has open.
 #[derive(Debug)]
 pub struct FixtureServer {
     addr: SocketAddr,
     routes: Routes,
     requests: Arc<Mutex<Vec<String>>>,
+    stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
 }
 
@@ -78,23 +201,13 @@ impl FixtureServer {
         let addr = listener.local_addr()?;
         let routes: Routes = Arc::default();
         let requests: Arc<Mutex<Vec<String>>> = Arc::default();
-        let task = {
-            let routes = routes.clone();
-            let requests = requests.clone();
-            tokio::spawn(async move {
-                while let Ok((stream, _)) = listener.accept().await {
-                    let routes = routes.clone();
-                    let requests = requests.clone();
-                    tokio::spawn(async move {
-                        let _ = serve(stream, routes, requests).await;
-                    });
-                }
-            })
-        };
+        let (stop, stopped) = oneshot::channel();
+        let task = tokio::spawn(run(listener, routes.clone(), requests.clone(), stopped));
         Ok(Self {
             addr,
             routes,
             requests,
+            stop: Some(stop),
             task,
         })
     }
@@ -104,10 +217,13 @@ impl FixtureServer {
         format!("http://{}{}", self.addr, path)
     }
 
+    /// `http://127.0.0.1:<port>`.
     pub fn base(&self) -> String {
         format!("http://{}", self.addr)
     }
 
+    /// Serves `route` at `path` (the query string is ignored when matching), replacing what was
+    /// there. Unknown paths answer 404.
     pub fn route(&self, path: &str, route: Route) {
         self.routes
             .lock()
@@ -123,12 +239,61 @@ impl FixtureServer {
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
     }
+
+    /// Stops the server and waits until it has: the port is closed (new connections are
+    /// refused) and every open connection, idle keep-alive ones included, has been closed.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
 }
 
 impl Drop for FixtureServer {
     fn drop(&mut self) {
         self.task.abort();
     }
+}
+
+/// Accepts connections until told to stop. Connections live in a `JoinSet` owned here, so they
+/// end with the server (an aborted task drops the set, which aborts them).
+async fn run(
+    listener: TcpListener,
+    routes: Routes,
+    requests: Arc<Mutex<Vec<String>>>,
+    mut stopped: oneshot::Receiver<()>,
+) {
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            _ = &mut stopped => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    let routes = routes.clone();
+                    let requests = requests.clone();
+                    connections.spawn(async move {
+                        let _ = serve(stream, routes, requests).await;
+                    });
+                }
+                Err(_) => {
+                    // No more connections; keep serving the open ones.
+                    drop(listener);
+                    loop {
+                        tokio::select! {
+                            _ = &mut stopped => break,
+                            next = connections.join_next() => if next.is_none() { break },
+                        }
+                    }
+                    connections.shutdown().await;
+                    return;
+                }
+            },
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+    drop(listener);
+    connections.shutdown().await;
 }
 
 async fn serve(
@@ -144,6 +309,8 @@ async fn serve(
         }
         let mut range = None;
         let mut validators = Vec::new();
+        let mut gzip_ok = false;
+        let mut close = false;
         loop {
             let mut line = String::new();
             if reader.read_line(&mut line).await? == 0 {
@@ -160,6 +327,12 @@ async fn serve(
                     || name.eq_ignore_ascii_case("if-modified-since")
                 {
                     validators.push(value.trim().to_string());
+                } else if name.eq_ignore_ascii_case("accept-encoding") {
+                    gzip_ok = accepts_gzip(value);
+                } else if name.eq_ignore_ascii_case("connection") {
+                    close = value
+                        .split(',')
+                        .any(|option| option.trim().eq_ignore_ascii_case("close"));
                 }
             }
         }
@@ -180,26 +353,113 @@ async fn serve(
             .get(path.split('?').next().unwrap_or(&path))
             .cloned()
             .unwrap_or_else(|| Route::status(404));
+        if route.delivery == Delivery::HangUp {
+            return Ok(());
+        }
         let response = if route.validated_by(&validators) {
             Response {
                 head: "HTTP/1.1 304 Not Modified\r\nContent-Length: 0\r\n\r\n".to_string(),
-                body: 0..0,
+                body: Arc::default(),
+                range: 0..0,
+                chunked: false,
             }
         } else {
-            respond(&route, range.as_deref())
+            respond(&route, range.as_deref(), gzip_ok)
+        };
+        let body = if method == "HEAD" {
+            &[][..]
+        } else {
+            &response.body[response.range.clone()]
         };
         let stream = reader.get_mut();
         stream.write_all(response.head.as_bytes()).await?;
-        if method != "HEAD" {
-            stream.write_all(&route.body[response.body]).await?;
+        match route.delivery {
+            Delivery::Complete | Delivery::HangUp => {
+                write_body(stream, body, response.chunked, true).await?;
+                stream.flush().await?;
+                if close {
+                    return Ok(());
+                }
+            }
+            Delivery::ResetAfter(bytes) => {
+                write_body(
+                    stream,
+                    &body[..bytes.min(body.len())],
+                    response.chunked,
+                    false,
+                )
+                .await?;
+                stream.flush().await?;
+                tokio::time::sleep(BEFORE_RESET).await;
+                // Closing with a zero linger time sends RST instead of FIN.
+                stream.set_zero_linger()?;
+                return Ok(());
+            }
+            Delivery::StallAfter(bytes) => {
+                write_body(
+                    stream,
+                    &body[..bytes.min(body.len())],
+                    response.chunked,
+                    false,
+                )
+                .await?;
+                stream.flush().await?;
+                // Say nothing more; read (and ignore) until the client hangs up.
+                let _ = tokio::io::copy(&mut reader, &mut tokio::io::sink()).await;
+                return Ok(());
+            }
         }
-        stream.flush().await?;
     }
+}
+
+/// Writes `body`, chunk-encoded when `chunked` (with the closing empty chunk when `last`).
+async fn write_body(
+    stream: &mut TcpStream,
+    body: &[u8],
+    chunked: bool,
+    last: bool,
+) -> std::io::Result<()> {
+    for piece in body.chunks(WRITE_CHUNK) {
+        if chunked {
+            stream
+                .write_all(format!("{:x}\r\n", piece.len()).as_bytes())
+                .await?;
+            stream.write_all(piece).await?;
+            stream.write_all(b"\r\n").await?;
+        } else {
+            stream.write_all(piece).await?;
+        }
+    }
+    if chunked && last {
+        stream.write_all(b"0\r\n\r\n").await?;
+    }
+    Ok(())
+}
+
+/// Whether an `Accept-Encoding` value allows gzip (`gzip`, `x-gzip` or `*`, not with `q=0`).
+fn accepts_gzip(value: &str) -> bool {
+    value.split(',').any(|item| {
+        let mut parts = item.split(';');
+        let coding = parts.next().unwrap_or("").trim();
+        let refused = parts.any(|param| {
+            param
+                .trim()
+                .strip_prefix("q=")
+                .and_then(|q| q.trim().parse::<f32>().ok())
+                .is_some_and(|q| q <= 0.0)
+        });
+        !refused
+            && (coding.eq_ignore_ascii_case("gzip")
+                || coding.eq_ignore_ascii_case("x-gzip")
+                || coding == "*")
+    })
 }
 
 struct Response {
     head: String,
-    body: std::ops::Range<usize>,
+    body: Arc<Vec<u8>>,
+    range: std::ops::Range<usize>,
+    chunked: bool,
 }
 
 fn reason(status: u16) -> &'static str {
@@ -208,21 +468,40 @@ fn reason(status: u16) -> &'static str {
         206 => "Partial Content",
         301 => "Moved Permanently",
         302 => "Found",
+        303 => "See Other",
         304 => "Not Modified",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
         404 => "Not Found",
         410 => "Gone",
         416 => "Range Not Satisfiable",
+        429 => "Too Many Requests",
         500 => "Internal Server Error",
+        502 => "Bad Gateway",
         503 => "Service Unavailable",
         _ => "Status",
     }
 }
 
-fn respond(route: &Route, range: Option<&str>) -> Response {
-    let len = route.body.len();
+fn respond(route: &Route, range: Option<&str>, gzip_ok: bool) -> Response {
     let mut status = route.status;
-    let mut body = 0..len;
     let mut extra = String::new();
+    let encoded = route
+        .gzip
+        .as_ref()
+        .filter(|_| gzip_ok && range.is_none() && status == 200);
+    let body = encoded.unwrap_or(&route.body).clone();
+    let len = body.len();
+    let mut range_served = 0..len;
+    if route.gzip.is_some() {
+        extra.push_str("Vary: Accept-Encoding\r\n");
+    }
+    if encoded.is_some() {
+        extra.push_str("Content-Encoding: gzip\r\n");
+    }
     if status == 200 {
         extra.push_str("Accept-Ranges: bytes\r\n");
         if let Some(range) = range {
@@ -234,12 +513,12 @@ fn respond(route: &Route, range: Option<&str>) -> Response {
                         r.end - 1
                     ));
                     status = 206;
-                    body = r;
+                    range_served = r;
                 }
                 None => {
                     extra.push_str(&format!("Content-Range: bytes */{len}\r\n"));
                     status = 416;
-                    body = 0..0;
+                    range_served = 0..0;
                 }
             }
         }
@@ -247,13 +526,22 @@ fn respond(route: &Route, range: Option<&str>) -> Response {
     for (name, value) in &route.headers {
         extra.push_str(&format!("{name}: {value}\r\n"));
     }
+    let framing = if route.chunked {
+        "Transfer-Encoding: chunked".to_string()
+    } else {
+        format!("Content-Length: {}", range_served.len())
+    };
     let head = format!(
-        "HTTP/1.1 {status} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n{extra}\r\n",
+        "HTTP/1.1 {status} {}\r\nContent-Type: {}\r\n{framing}\r\n{extra}\r\n",
         reason(status),
         route.content_type,
-        body.len()
     );
-    Response { head, body }
+    Response {
+        head,
+        body,
+        range: range_served,
+        chunked: route.chunked,
+    }
 }
 
 /// `bytes=a-b`, `bytes=a-` or `bytes=-n` within `len`; `None` when unsatisfiable.
@@ -277,6 +565,10 @@ fn parse_range(header: &str, len: usize) -> Option<std::ops::Range<usize>> {
 
 #[cfg(test)]
 mod tests {
+    use std::io::Read;
+
+    use tokio::io::AsyncReadExt;
+
     use super::*;
 
     #[test]
@@ -287,5 +579,214 @@ mod tests {
         assert_eq!(parse_range("bytes=95-200", 100), Some(95..100));
         assert_eq!(parse_range("bytes=100-", 100), None);
         assert_eq!(parse_range("lines=1-2", 100), None);
+    }
+
+    #[test]
+    fn accept_encoding() {
+        assert!(accepts_gzip("gzip, br"));
+        assert!(accepts_gzip("br;q=1.0, GZIP;q=0.5"));
+        assert!(accepts_gzip("*"));
+        assert!(!accepts_gzip("br"));
+        assert!(!accepts_gzip("gzip;q=0, br"));
+        assert!(!accepts_gzip("identity"));
+    }
+
+    fn gunzip(bytes: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(bytes)
+            .read_to_end(&mut out)
+            .expect("valid gzip");
+        out
+    }
+
+    /// Sends one GET with `headers` on a fresh connection and reads what comes back until the
+    /// server closes, resets, or `wait` passes without a byte.
+    async fn get(server: &FixtureServer, path: &str, headers: &str, wait: Duration) -> Raw {
+        let mut stream = TcpStream::connect(server.addr).await.expect("connect");
+        stream
+            .write_all(
+                format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}\r\n")
+                    .as_bytes(),
+            )
+            .await
+            .expect("request");
+        let mut raw = Raw::default();
+        let mut buf = vec![0; 64 * 1024];
+        loop {
+            match tokio::time::timeout(wait, stream.read(&mut buf)).await {
+                Err(_) => {
+                    raw.stalled = true;
+                    break;
+                }
+                Ok(Ok(0)) => break,
+                Ok(Ok(n)) => raw.bytes.extend_from_slice(&buf[..n]),
+                Ok(Err(e)) => {
+                    raw.error = Some(e.kind());
+                    break;
+                }
+            }
+        }
+        raw
+    }
+
+    #[derive(Debug, Default)]
+    struct Raw {
+        bytes: Vec<u8>,
+        stalled: bool,
+        error: Option<std::io::ErrorKind>,
+    }
+
+    impl Raw {
+        fn split(&self) -> (String, &[u8]) {
+            let end = self
+                .bytes
+                .windows(4)
+                .position(|w| w == b"\r\n\r\n")
+                .expect("a complete head");
+            (
+                String::from_utf8_lossy(&self.bytes[..end]).into_owned(),
+                &self.bytes[end + 4..],
+            )
+        }
+    }
+
+    const WAIT: Duration = Duration::from_secs(5);
+
+    #[tokio::test]
+    async fn gzip_is_sent_only_to_clients_that_accept_it() {
+        let server = FixtureServer::start().await.expect("server");
+        let body = "<rss>hello hello hello hello hello</rss>".repeat(100);
+        server.route(
+            "/f",
+            Route::ok("application/rss+xml", body.clone()).with_gzip(),
+        );
+
+        let raw = get(&server, "/f", "Accept-Encoding: gzip, br\r\n", WAIT).await;
+        let (head, sent) = raw.split();
+        assert!(head.contains("Content-Encoding: gzip"), "{head}");
+        assert!(head.contains("Vary: Accept-Encoding"), "{head}");
+        assert!(
+            head.contains(&format!("Content-Length: {}", sent.len())),
+            "{head}"
+        );
+        assert!(sent.len() < body.len());
+        assert_eq!(gunzip(sent), body.as_bytes());
+
+        let raw = get(&server, "/f", "", WAIT).await;
+        let (head, sent) = raw.split();
+        assert!(!head.contains("Content-Encoding"), "{head}");
+        assert_eq!(sent, body.as_bytes());
+    }
+
+    #[tokio::test]
+    async fn a_gzip_bomb_is_small_on_the_wire() {
+        let server = FixtureServer::start().await.expect("server");
+        server.route("/bomb", Route::gzip_bomb("application/rss+xml", 5_000_000));
+        let raw = get(&server, "/bomb", "", WAIT).await;
+        let (head, sent) = raw.split();
+        assert!(head.contains("Content-Encoding: gzip"), "{head}");
+        assert!(sent.len() < 20_000, "{} bytes on the wire", sent.len());
+        let inflated = gunzip(sent);
+        assert_eq!(inflated.len(), 5_000_000);
+        assert!(inflated.iter().all(|b| *b == 0));
+    }
+
+    #[tokio::test]
+    async fn reset_after_cuts_the_body_short() {
+        let server = FixtureServer::start().await.expect("server");
+        server.route(
+            "/r",
+            Route::ok("text/plain", vec![b'x'; 10_000]).reset_after(100),
+        );
+        let raw = get(&server, "/r", "", WAIT).await;
+        assert!(!raw.stalled);
+        assert_eq!(raw.error, Some(std::io::ErrorKind::ConnectionReset));
+        // The head may or may not have been read before the reset; what was read is a prefix.
+        if raw.bytes.windows(4).any(|w| w == b"\r\n\r\n") {
+            let (head, sent) = raw.split();
+            assert!(head.contains("Content-Length: 10000"), "{head}");
+            assert!(sent.len() <= 100);
+        }
+    }
+
+    #[tokio::test]
+    async fn stall_sends_the_head_and_then_nothing() {
+        let server = FixtureServer::start().await.expect("server");
+        server.route("/s", Route::stall());
+        let raw = get(&server, "/s", "", Duration::from_millis(300)).await;
+        assert!(raw.stalled);
+        let (head, sent) = raw.split();
+        assert!(head.starts_with("HTTP/1.1 200 OK"), "{head}");
+        assert!(sent.is_empty());
+    }
+
+    #[tokio::test]
+    async fn hang_up_answers_nothing() {
+        let server = FixtureServer::start().await.expect("server");
+        server.route("/h", Route::hang_up());
+        let raw = get(&server, "/h", "", WAIT).await;
+        assert!(raw.bytes.is_empty());
+        assert!(!raw.stalled);
+        assert_eq!(server.requests(), vec!["GET /h".to_string()]);
+    }
+
+    #[tokio::test]
+    async fn chunked_bodies_have_no_length() {
+        let server = FixtureServer::start().await.expect("server");
+        let body = vec![b'y'; WRITE_CHUNK + 10];
+        server.route("/c", Route::ok("text/plain", body).chunked());
+        let raw = get(&server, "/c", "", WAIT).await;
+        let (head, sent) = raw.split();
+        assert!(head.contains("Transfer-Encoding: chunked"), "{head}");
+        assert!(!head.contains("Content-Length"), "{head}");
+        let expected = format!(
+            "{:x}\r\n{}\r\na\r\n{}\r\n0\r\n\r\n",
+            WRITE_CHUNK,
+            "y".repeat(WRITE_CHUNK),
+            "y".repeat(10)
+        );
+        assert_eq!(sent, expected.as_bytes());
+    }
+
+    #[tokio::test]
+    async fn redirects_and_statuses_carry_their_headers() {
+        let server = FixtureServer::start().await.expect("server");
+        server.route("/old", Route::redirect(308, "/new"));
+        server.route(
+            "/busy",
+            Route::status(429).with_header("Retry-After", "3600"),
+        );
+        let (head, _) = get(&server, "/old", "", WAIT).await.split();
+        assert!(
+            head.starts_with("HTTP/1.1 308 Permanent Redirect"),
+            "{head}"
+        );
+        assert!(head.contains("Location: /new"), "{head}");
+        let (head, _) = get(&server, "/busy", "", WAIT).await.split();
+        assert!(head.starts_with("HTTP/1.1 429 Too Many Requests"), "{head}");
+        assert!(head.contains("Retry-After: 3600"), "{head}");
+    }
+
+    #[tokio::test]
+    async fn shutdown_refuses_new_connections_and_closes_open_ones() {
+        let server = FixtureServer::start().await.expect("server");
+        server.route("/f", Route::ok("text/plain", "hi"));
+        let addr = server.addr;
+        // A kept-alive connection that has already been answered once.
+        let mut open = TcpStream::connect(addr).await.expect("connect");
+        open.write_all(b"GET /f HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .expect("request");
+        let mut buf = [0; 1024];
+        let n = open.read(&mut buf).await.expect("response");
+        assert!(buf[..n].starts_with(b"HTTP/1.1 200 OK"));
+
+        server.shutdown().await;
+        let closed = tokio::time::timeout(WAIT, open.read(&mut buf))
+            .await
+            .expect("closed, not left hanging");
+        assert!(matches!(closed, Ok(0) | Err(_)), "{closed:?}");
+        let refused = TcpStream::connect(addr).await.expect_err("refused");
+        assert_eq!(refused.kind(), std::io::ErrorKind::ConnectionRefused);
     }
 }

@@ -59,6 +59,10 @@ pub fn parse_feed(body: &[u8], feed_url: &Url) -> Result<ParsedFeed, String> {
         // without one falls back to the identity `parse_entry` gives it.
         .id_generator(|_, _, _| String::new())
         .build();
+    // A feed that is meant to be UTF-8 but carries broken bytes is read with replacement
+    // characters, rather than letting the parser drop whole titles.
+    let repaired = repair_utf8(body);
+    let body = repaired.as_deref().unwrap_or(body);
     // feed-rs only takes `<rss>` with a version it knows; an unversioned one is read as RSS 2.0.
     let versioned = with_rss_version(body);
     let feed = parser
@@ -361,12 +365,40 @@ pub fn mime_from_extension(url: &str) -> Option<&'static str> {
     })
 }
 
+/// `Some(repaired)` when `body` is not valid UTF-8 yet declares UTF-8 (or no encoding, which
+/// means UTF-8 in XML): invalid sequences become U+FFFD. Other declared encodings are left to
+/// the parser.
+fn repair_utf8(body: &[u8]) -> Option<Vec<u8>> {
+    if std::str::from_utf8(body).is_ok() {
+        return None;
+    }
+    let head = String::from_utf8_lossy(&body[..body.len().min(200)]).to_ascii_lowercase();
+    let declaration = head
+        .strip_prefix('\u{feff}')
+        .unwrap_or(&head)
+        .trim_start()
+        .starts_with("<?xml")
+        .then(|| head.split("?>").next().unwrap_or_default().to_string());
+    let declares_other = declaration.as_deref().is_some_and(|d| {
+        d.split("encoding")
+            .nth(1)
+            .is_some_and(|rest| !rest.contains("utf-8") && !rest.contains("utf8"))
+    });
+    (!declares_other).then(|| String::from_utf8_lossy(body).into_owned().into_bytes())
+}
+
 fn describe_parse_error(body: &[u8], error: &feed_rs::parser::ParseFeedError) -> String {
     let head = String::from_utf8_lossy(&body[..body.len().min(512)]).to_ascii_lowercase();
+    let starts_like_xml = head
+        .trim_start_matches('\u{feff}')
+        .trim_start()
+        .starts_with('<');
     if head.contains("<html") || head.contains("<!doctype html") {
         "it is a web page, not an RSS or Atom feed".to_string()
     } else if body.iter().all(u8::is_ascii_whitespace) {
         "the server sent an empty response".to_string()
+    } else if !starts_like_xml {
+        "it is not XML: the server sent something else".to_string()
     } else {
         format!("it could not be read as RSS or Atom: {error}")
     }
@@ -521,6 +553,26 @@ mod tests {
             feed.artwork_url.as_deref(),
             Some("https://show.example/square.jpg")
         );
+    }
+
+    #[test]
+    fn broken_utf8_becomes_replacement_characters() {
+        let mut body = FEED.as_bytes().to_vec();
+        let at = FEED.find("Episode two").unwrap();
+        body[at + 2] = 0xff;
+        let feed = parse_feed(&body, &url()).unwrap();
+        assert_eq!(feed.title, "The Test Show");
+        assert_eq!(feed.episodes[0].title, "Ep\u{fffd}sode two");
+        // A declared single-byte encoding is the parser's business.
+        let latin = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><rss version=\"2.0\"><channel><title>Caf\xe9</title></channel></rss>";
+        assert_eq!(repair_utf8(latin), None);
+        assert_eq!(parse_feed(latin, &url()).unwrap().title, "Café");
+    }
+
+    #[test]
+    fn binary_is_not_xml() {
+        let err = parse_feed(b"\x89PNG\r\n binary", &url()).unwrap_err();
+        assert!(err.contains("not XML"), "{err}");
     }
 
     #[test]

@@ -504,6 +504,21 @@ impl Library {
         Ok(rows.into_iter().map(Episode::from).collect())
     }
 
+    /// One page of the show's episodes, newest first: what a long list shows first.
+    pub async fn episodes_page(&self, show: ShowId, offset: u32, limit: u32) -> Result<Vec<Episode>> {
+        let rows: Vec<EpisodeRow> = sqlx::query_as(&format!(
+            "SELECT {EPISODE_COLUMNS} FROM episodes e LEFT JOIN playback p ON p.episode_id = e.id \
+             WHERE e.show_id = ? \
+             ORDER BY e.published_at IS NULL, e.published_at DESC, e.feed_order LIMIT ? OFFSET ?"
+        ))
+        .bind(show.0)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(Episode::from).collect())
+    }
+
     pub async fn episode(&self, id: EpisodeId) -> Result<Episode> {
         let row: Option<EpisodeRow> = sqlx::query_as(&format!(
             "SELECT {EPISODE_COLUMNS} FROM episodes e LEFT JOIN playback p ON p.episode_id = e.id \
