@@ -56,6 +56,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::library::refresh_all,
             commands::library::unsubscribe,
             commands::library::search_library,
+            commands::library::import_opml,
+            commands::library::export_opml,
             commands::queue::get_queue,
             commands::queue::enqueue_episode,
             commands::queue::dequeue_episode,
@@ -178,6 +180,7 @@ pub fn run() {
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_store::Builder::default().build())
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_dialog::init())
         .invoke_handler(builder.invoke_handler())
         .register_asynchronous_uri_scheme_protocol("artwork", |context, request, responder| {
             let app = context.app_handle().clone();

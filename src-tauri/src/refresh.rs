@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use earshot_core::{Core, ShowRefreshed};
+use earshot_core::{Core, ShowId, ShowRefreshed};
 use tauri::{AppHandle, Manager};
 use tauri_specta::Event;
 
@@ -35,6 +35,30 @@ impl Refresher {
                 Some(Vec::new())
             }
         }
+    }
+}
+
+impl Refresher {
+    /// Refreshes the given shows (new ones from an import), waiting for a running refresh to
+    /// finish first; progress goes to the UI as for a refresh of everything.
+    pub async fn run_shows(
+        &self,
+        core: &Core,
+        app: &AppHandle,
+        shows: &[ShowId],
+    ) -> Vec<ShowRefreshed> {
+        let _running = self.running.lock().await;
+        let progress_app = app.clone();
+        let results = core
+            .refresh_shows(Some(shows), unix_now(), move |progress| {
+                let _ = RefreshProgressed(progress).emit(&progress_app);
+            })
+            .await;
+        let _ = LibraryChanged { show_id: None }.emit(app);
+        results.unwrap_or_else(|error| {
+            tracing::error!(%error, "refresh of imported shows stopped");
+            Vec::new()
+        })
     }
 }
 

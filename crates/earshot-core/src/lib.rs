@@ -63,6 +63,9 @@ pub struct Core {
     library: Library,
     feeds: FeedClient,
     artwork: ArtworkStore,
+    /// Parses at once no more feeds than there are cores: more would only hold more parsed
+    /// feeds in memory while they wait for the database.
+    parsing: Arc<tokio::sync::Semaphore>,
     /// One lock per show, so two refreshes of one feed never run at once (single flight).
     in_flight: Arc<Mutex<HashMap<ShowId, Arc<tokio::sync::Mutex<()>>>>>,
 }
@@ -77,7 +80,19 @@ impl Core {
             feeds: FeedClient::with_options(&config.user_agent, config.fetch)?,
             artwork: ArtworkStore::new(config.data_dir.join("artwork")),
             in_flight: Arc::default(),
+            parsing: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            )),
         })
+    }
+
+    /// Parses a fetched body off the async threads, no more at once than there are cores.
+    pub(crate) async fn parse(
+        &self,
+        fetched: feed::Fetched,
+    ) -> (feed::Fetched, Result<feed::ParsedFeed>) {
+        let _permit = self.parsing.acquire().await;
+        parse_fetched(fetched).await
     }
 
     /// The lock that makes refreshes of `show` take turns.
@@ -110,7 +125,7 @@ impl Core {
             ..feed::Request::new(&url, FEED_LIMIT_BYTES)
         };
         let fetched = self.feeds.get_with(request).await?;
-        let (fetched, parsed) = match parse_fetched(fetched).await {
+        let (fetched, parsed) = match self.parse(fetched).await {
             (fetched, Ok(parsed)) => (fetched, parsed),
             (page, Err(error)) => {
                 // A web page: follow the feed it announces, once.
@@ -125,7 +140,7 @@ impl Core {
                     credentials: credentials.as_ref(),
                     ..feed::Request::new(&found, FEED_LIMIT_BYTES)
                 };
-                match parse_fetched(self.feeds.get_with(request).await?).await {
+                match self.parse(self.feeds.get_with(request).await?).await {
                     (fetched, Ok(parsed)) => (fetched, parsed),
                     (_, Err(error)) => return Err(error),
                 }
@@ -157,6 +172,7 @@ impl Core {
             .await?
             .show;
         tracing::info!(show = id.0, episodes = parsed.episodes.len(), "subscribed");
+        self.library.index_backlog().await?;
         if let Some(artwork_url) = &parsed.artwork_url {
             self.cache_artwork(id, artwork_url).await;
         }
@@ -322,9 +338,7 @@ pub struct ImportReport {
 
 /// Parses a fetched body off the async threads. Gives the fetch back either way, so a web page
 /// can be searched for its feed link.
-pub(crate) async fn parse_fetched(
-    fetched: feed::Fetched,
-) -> (feed::Fetched, Result<feed::ParsedFeed>) {
+async fn parse_fetched(fetched: feed::Fetched) -> (feed::Fetched, Result<feed::ParsedFeed>) {
     let url = fetched.final_url.clone();
     let joined = tokio::task::spawn_blocking(move || {
         let parsed = feed::parse_feed(&fetched.body, &fetched.final_url);

@@ -15,7 +15,10 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::feed::{self, Fetch};
 use crate::library::FeedMeta;
 use crate::model::{ShowId, UnixTime};
-use crate::{Core, FEED_LIMIT_BYTES, hex, parse_fetched};
+use crate::{Core, FEED_LIMIT_BYTES, hex};
+
+/// Episodes stored, in a refresh of many shows, before the search index catches up.
+const INDEX_STEP: u32 = 10_000_000;
 
 /// The longest a server's Retry-After is honoured: a day.
 const MAX_RETRY_AFTER_SECS: u64 = 24 * 60 * 60;
@@ -71,6 +74,14 @@ impl Core {
     /// come back as [`RefreshOutcome::Failed`] and are recorded on the show; only a broken
     /// library is an `Err`.
     pub async fn refresh_show(&self, show: ShowId, now: UnixTime) -> Result<RefreshOutcome> {
+        let outcome = self.refresh_one(show, now).await?;
+        self.library.index_backlog().await?;
+        Ok(outcome)
+    }
+
+    /// [`Core::refresh_show`] without bringing the search index up to date: a refresh of many
+    /// shows does that once, at the end.
+    async fn refresh_one(&self, show: ShowId, now: UnixTime) -> Result<RefreshOutcome> {
         // Single flight: a second refresh of the same feed waits for the first, then finds the
         // feed current (304 or the same body) at the cost of one conditional GET.
         let flight = self.flight(show);
@@ -138,7 +149,7 @@ impl Core {
                 .await?;
             return Ok(RefreshOutcome::Unchanged);
         }
-        let (fetched, parsed) = parse_fetched(fetched).await;
+        let (fetched, parsed) = self.parse(fetched).await;
         let parsed = parsed?;
         let meta = FeedMeta {
             etag: fetched.etag,
@@ -149,6 +160,7 @@ impl Core {
             .library
             .store_feed(&state.feed_url, &parsed, &meta, None, now)
             .await?;
+
         // The publisher's own word (itunes:new-feed-url, <redirect>) beats a redirect.
         let moved_to = parsed
             .new_feed_url
@@ -215,7 +227,7 @@ impl Core {
                 // Host first, so a slow host cannot hold global slots while it waits.
                 let _host = per_host.acquire_owned().await;
                 let _slot = global.acquire_owned().await;
-                let outcome = core.refresh_show(show.id, now).await;
+                let outcome = core.refresh_one(show.id, now).await;
                 (show, outcome)
             });
         }
@@ -226,6 +238,9 @@ impl Core {
         });
         let mut results = Vec::new();
         let mut done = 0;
+        // Episodes stored since the search index last caught up: it catches up in large steps
+        // while the remaining feeds are still being fetched and parsed.
+        let mut unindexed = 0u32;
         while let Some(joined) = tasks.join_next().await {
             let (show, outcome) = match joined {
                 Ok(pair) => pair,
@@ -239,6 +254,13 @@ impl Core {
                 message: error.to_string(),
             });
             done += 1;
+            if let RefreshOutcome::Updated { new_episodes } = &outcome {
+                unindexed += (*new_episodes).max(1);
+            }
+            if unindexed >= INDEX_STEP {
+                unindexed = 0;
+                self.library.index_backlog().await?;
+            }
             // A first fetch renames an imported show: report the name it has now.
             let title = match &outcome {
                 RefreshOutcome::Updated { .. } => self
@@ -262,6 +284,13 @@ impl Core {
             });
             results.push(refreshed);
         }
+        let started = std::time::Instant::now();
+        let indexed = self.library.index_backlog().await?;
+        tracing::info!(
+            indexed,
+            secs = started.elapsed().as_secs_f64(),
+            "search index updated"
+        );
         Ok(results)
     }
 }

@@ -385,10 +385,7 @@ async fn every_fault_gets_its_outcome_and_the_other_feeds_are_stored() {
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
         .collect();
     server.route("/garbage.xml", Route::ok(RSS, garbage));
-    expect.insert(
-        "garbage",
-        Failed(NotAFeed, "it is not XML"),
-    );
+    expect.insert("garbage", Failed(NotAFeed, "it is not XML"));
     server.route("/empty.xml", Route::ok(RSS, ""));
     expect.insert("empty", Failed(NotAFeed, "empty response"));
     // Invalid UTF-8 in a feed that says it is UTF-8, in titles: parsed or refused, either is

@@ -1,4 +1,4 @@
-//! `cargo xtask run | test`: the project's two commands. Each sets up what is missing on this
+//! `cargo xtask run | test | bench`: the project's two commands, and its benchmark. Each sets up what is missing on this
 //! machine (system packages on Debian/Ubuntu, the UI's npm packages, tauri-driver for tests),
 //! then starts the app or runs every check and test. On macOS and Windows it says what to
 //! install instead of installing it.
@@ -17,9 +17,10 @@ fn main() -> ExitCode {
         Some("run") => run(&root, &args[1..]),
         Some("test") => test(&root),
         Some("setup") => setup::ensure(&root, Purpose::Test),
+        Some("bench") => bench(&root, &args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  run [--release]  set up what is missing, then start Earshot\n  test             set up what is missing, then run every check and test\n  setup            only set up (system packages, npm packages, tauri-driver)"
+                "usage: cargo xtask <command>\n\n  run [--release]  set up what is missing, then start Earshot\n  test             set up what is missing, then run every check and test\n  setup            only set up (system packages, npm packages, tauri-driver)\n  bench [--no-peers] [--feeds N] …\n                   the feed-engine benchmark, beside gPodder and shellcaster"
             );
             return ExitCode::from(2);
         }
@@ -67,6 +68,34 @@ fn npm(root: &Path) -> Command {
     let mut command = Command::new("npm");
     command.current_dir(root.join("ui"));
     command
+}
+
+/// Builds `earshot-cli` and the benchmark in release mode, installs the peers it compares with
+/// (unless `--no-peers`), and runs it. Arguments go to `earshot-bench`.
+fn bench(root: &Path, args: &[String]) -> Result<(), String> {
+    if !args.iter().any(|a| a == "--no-peers") {
+        setup::ensure_bench_peers()?;
+    }
+    step("Building earshot-cli and earshot-bench (release)");
+    exec(cargo().current_dir(root).args([
+        "build",
+        "--release",
+        "-p",
+        "earshot-cli",
+        "-p",
+        "earshot-bench",
+    ]))?;
+    step("Running the feed-engine benchmark");
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let release = target.join("release");
+    exec(
+        Command::new(release.join("earshot-bench"))
+            .arg("--earshot-cli")
+            .arg(release.join("earshot-cli"))
+            .args(args),
+    )
 }
 
 fn run(root: &Path, args: &[String]) -> Result<(), String> {

@@ -193,3 +193,34 @@ fn tauri_driver() -> Result<(), String> {
         ]),
     )
 }
+
+/// The peers the feed benchmark measures beside Earshot: gPodder's `gpo` (Debian's package) and
+/// shellcaster 2.0.1 (from crates.io). Missing ones are installed; where that is impossible the
+/// benchmark says so and measures Earshot alone.
+pub fn ensure_bench_peers() -> Result<(), String> {
+    if cfg!(target_os = "linux")
+        && Command::new("dpkg-query").arg("--version").output().is_ok()
+        && !installed("gpodder")
+    {
+        step("Installing gPodder (gpo) for the benchmark");
+        exec(&mut apt(&["update", "-qq"]))?;
+        exec(&mut apt(&["install", "-y", "-qq", "gpodder"]))?;
+    }
+    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+    let have_shellcaster = home
+        .as_ref()
+        .is_some_and(|h| h.join(".cargo/bin/shellcaster").exists());
+    if !have_shellcaster {
+        step("Installing shellcaster 2.0.1 for the benchmark");
+        exec(
+            Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())).args([
+                "install",
+                "shellcaster",
+                "--version",
+                "2.0.1",
+                "--locked",
+            ]),
+        )?;
+    }
+    Ok(())
+}

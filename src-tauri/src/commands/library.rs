@@ -1,7 +1,10 @@
+use earshot_core::opml::OpmlProblem;
 use earshot_core::{
     Episode, EpisodeId, RefreshOutcome, SearchResults, Show, ShowId, ShowPage, ShowRefreshed,
 };
+use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, State};
+use tauri_plugin_dialog::DialogExt;
 use tauri_specta::Event;
 
 use crate::error::CommandError;
@@ -102,6 +105,82 @@ pub async fn search_library(
     text: String,
 ) -> Result<SearchResults, CommandError> {
     Ok(app.core.search(&text, 30).await?)
+}
+
+/// What importing an OPML file did, for the summary the UI shows.
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportSummary {
+    pub added: u32,
+    pub already_subscribed: u32,
+    /// Entries of the file that were not feed addresses.
+    pub problems: Vec<OpmlProblem>,
+    /// New subscriptions whose first fetch failed (kept, with the error on their page).
+    pub failed: Vec<ShowRefreshed>,
+}
+
+/// Imports the subscriptions in an OPML file's text, then fetches the new ones (progress arrives
+/// as `RefreshProgressed` events).
+#[tauri::command]
+#[specta::specta]
+pub async fn import_opml(
+    app: State<'_, App>,
+    handle: AppHandle,
+    contents: String,
+) -> Result<ImportSummary, CommandError> {
+    let report = app
+        .core
+        .import_opml(contents.as_bytes(), unix_now())
+        .await?;
+    let _ = LibraryChanged { show_id: None }.emit(&handle);
+    let results = if report.added.is_empty() {
+        Vec::new()
+    } else {
+        app.refresher
+            .run_shows(&app.core, &handle, &report.added)
+            .await
+    };
+    Ok(ImportSummary {
+        added: u32::try_from(report.added.len()).unwrap_or(u32::MAX),
+        already_subscribed: report.already_subscribed,
+        problems: report.problems,
+        failed: results
+            .into_iter()
+            .filter(|r| matches!(r.outcome, RefreshOutcome::Failed { .. }))
+            .collect(),
+    })
+}
+
+/// Asks where to save, then writes every subscription there as OPML. Returns the file's path,
+/// or nothing when the listener cancelled.
+#[tauri::command]
+#[specta::specta]
+pub async fn export_opml(
+    app: State<'_, App>,
+    handle: AppHandle,
+) -> Result<Option<String>, CommandError> {
+    let opml = app.core.export_opml().await?;
+    let (sender, receiver) = tokio::sync::oneshot::channel();
+    handle
+        .dialog()
+        .file()
+        .set_title("Export subscriptions")
+        .add_filter("OPML", &["opml", "xml"])
+        .set_file_name("Earshot subscriptions.opml")
+        .save_file(move |path| {
+            let _ = sender.send(path);
+        });
+    let Some(path) = receiver.await.ok().flatten() else {
+        return Ok(None);
+    };
+    let path = path
+        .into_path()
+        .map_err(|e| earshot_core::Error::Io(std::io::Error::other(e.to_string())))?;
+    tokio::fs::write(&path, opml)
+        .await
+        .map_err(earshot_core::Error::Io)?;
+    tracing::info!(path = %path.display(), "subscriptions exported");
+    Ok(Some(path.display().to_string()))
 }
 
 /// Tells the UI that `show` changed, so open pages reload.

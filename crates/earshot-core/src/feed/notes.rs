@@ -62,29 +62,99 @@ fn escape_html(text: &str) -> String {
     out
 }
 
-/// The words of sanitized notes, without markup, for the search index. Tags become spaces and
-/// the entities [`sanitize_notes`] writes are decoded.
+/// The words of show notes, without markup, for the search index. Works on raw (unsanitized)
+/// notes: tags become spaces; comments and the contents of `script` and `style` are dropped;
+/// common and numeric entities are decoded. Never shown to anyone, only indexed.
 pub fn plain_text(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
     let mut rest = html;
     while let Some(open) = rest.find('<') {
         out.push_str(&rest[..open]);
         out.push(' ');
-        rest = match rest[open..].find('>') {
-            Some(close) => &rest[open + close + 1..],
-            None => "",
+        let tag = &rest[open..];
+        let skip_to = |end: &str| tag.find(end).map(|i| i + end.len());
+        let lower = tag.get(..8).unwrap_or(tag).to_ascii_lowercase();
+        let after = if tag.starts_with("<!--") {
+            skip_to("-->")
+        } else if lower.starts_with("<script") {
+            find_ignore_case(tag, "</script").and_then(|i| tag[i..].find('>').map(|j| i + j + 1))
+        } else if lower.starts_with("<style") {
+            find_ignore_case(tag, "</style").and_then(|i| tag[i..].find('>').map(|j| i + j + 1))
+        } else {
+            skip_to(">")
         };
+        rest = after.map_or("", |i| &tag[i..]);
     }
     out.push_str(rest);
-    if !out.contains('&') {
-        return out;
+    if out.contains('&') {
+        decode_entities(&out)
+    } else {
+        out
     }
-    out.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&nbsp;", " ")
-        .replace("&amp;", "&")
+}
+
+/// The distinct words of `text`, lower-cased, for a search index that records which documents
+/// hold a word but not how often: repeats cost indexing time and add nothing.
+pub fn distinct_words(text: &str) -> String {
+    let mut words: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    words.sort_unstable();
+    words.dedup();
+    words.join(" ")
+}
+
+fn find_ignore_case(haystack: &str, needle: &str) -> Option<usize> {
+    haystack
+        .as_bytes()
+        .windows(needle.len())
+        .position(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
+fn decode_entities(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        let candidate = &rest[at..];
+        let end = candidate
+            .char_indices()
+            .take(12)
+            .find(|(_, c)| *c == ';')
+            .map(|(i, _)| i);
+        let decoded = end.and_then(|end| {
+            let name = &candidate[1..end];
+            let c = match name {
+                "amp" => Some('&'),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                "nbsp" => Some(' '),
+                _ => name
+                    .strip_prefix("#x")
+                    .or_else(|| name.strip_prefix("#X"))
+                    .and_then(|hex| u32::from_str_radix(hex, 16).ok())
+                    .or_else(|| name.strip_prefix('#').and_then(|d| d.parse().ok()))
+                    .and_then(char::from_u32),
+            };
+            c.map(|c| (c, end + 1))
+        });
+        match decoded {
+            Some((c, len)) => {
+                out.push(c);
+                rest = &candidate[len..];
+            }
+            None => {
+                out.push('&');
+                rest = &candidate[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -131,8 +201,23 @@ mod tests {
     #[test]
     fn plain_text_drops_markup() {
         assert_eq!(
-            plain_text("<p>Cost of <b>HTTP/2</b> &amp; QUIC</p>").trim(),
-            "Cost of  HTTP/2  & QUIC"
+            plain_text("<p>Cost of <b>HTTP/2</b> &amp; QUIC&#8217;s &#x41;&nope; &</p>").trim(),
+            "Cost of  HTTP/2  & QUIC\u{2019}s A&nope; &"
+        );
+        let words = plain_text(
+            "a<!-- hidden --><SCRIPT>var secret = 1;</script >b<style>p{}</style>c<script",
+        );
+        assert_eq!(
+            words.split_whitespace().collect::<Vec<_>>(),
+            ["a", "b", "c"]
+        );
+    }
+
+    #[test]
+    fn distinct_words_are_lower_case_and_once_each() {
+        assert_eq!(
+            distinct_words("The cost of HTTP/2, the COST of café"),
+            "2 café cost http of the"
         );
     }
 

@@ -38,7 +38,10 @@ pub struct ParsedEpisode {
     pub enclosure_url: Option<String>,
     pub enclosure_type: Option<String>,
     pub enclosure_length: Option<i64>,
-    pub notes_html: String,
+    /// The show notes as the publisher wrote them: untrusted HTML (or text), stored as is and
+    /// sanitized whenever they are read (see [`super::sanitize_notes`]), so a refresh does not
+    /// pay for sanitizing notes nobody opens.
+    pub notes: String,
     pub link: Option<String>,
     pub season: Option<i64>,
     pub episode_number: Option<i64>,
@@ -288,7 +291,7 @@ fn parse_entry(
             .and_then(|s| i64::try_from(s).ok())
             .filter(|s| *s > 0),
         enclosure_url,
-        notes_html: sanitize_notes(notes, Some(feed_url)),
+        notes: notes.trim().to_string(),
         link: entry.links.first().map(|l| l.href.clone()),
         season: item.season,
         episode_number: item.episode,
@@ -461,7 +464,7 @@ mod tests {
         );
         assert_eq!(two.enclosure_type.as_deref(), Some("audio/mpeg"));
         assert_eq!(two.enclosure_length, Some(1234));
-        assert_eq!(two.notes_html, "<p>Long notes</p>");
+        assert_eq!(sanitize_notes(&two.notes, None), "<p>Long notes</p>");
         assert_eq!(two.published_at, Some(1_794_297_600));
         assert_eq!(feed.episodes[1].duration_secs, Some(1466.0));
         assert!(!feed.episodes[1].guid.is_empty());

@@ -62,7 +62,17 @@ pub struct Stored {
 #[derive(Debug, Clone)]
 pub struct Library {
     pool: SqlitePool,
+    /// Feed writes take turns here rather than in SQLite: a connection that finds the database
+    /// locked sleeps in SQLite's busy handler (up to 100 ms at a time) while the lock may already
+    /// be free, and many feeds stored at once spend most of their time asleep.
+    writer: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
+
+/// Episodes moved into the search index per transaction.
+const INDEX_BATCH: i64 = 2_500;
+
+/// Episodes written per INSERT (20 values each, well under SQLite's limit of 32,766).
+const EPISODES_PER_STATEMENT: usize = 100;
 
 const SHOW_COLUMNS: &str = "s.id, s.feed_url, s.title, s.author, s.description_html, s.link, \
      s.categories_json, s.artwork_cached, s.refreshed_at, s.last_error, s.last_error_at, \
@@ -72,7 +82,7 @@ const SHOW_COLUMNS: &str = "s.id, s.feed_url, s.title, s.author, s.description_h
          WHERE e.show_id = s.id AND COALESCE(p.played, 0) = 0) AS unplayed_count";
 
 const EPISODE_COLUMNS: &str = "e.id, e.show_id, e.guid, e.title, e.published_at, e.duration_secs, \
-     e.enclosure_url, e.enclosure_type, e.enclosure_length, e.notes_html, e.link, \
+     e.enclosure_url, e.enclosure_type, e.enclosure_length, e.notes_raw, s.feed_url AS base_url, e.link, \
      COALESCE(p.position_secs, 0.0) AS position_secs, COALESCE(p.played, 0) AS played, \
      e.season, e.episode_number, e.episode_type, e.explicit, e.artwork_url, e.chapters_url, \
      e.transcripts_json, e.persons_json";
@@ -87,12 +97,19 @@ impl Library {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5));
+            .busy_timeout(Duration::from_secs(5))
+            // A bigger page cache than SQLite's 2 MB default (per connection, filled only as
+            // used), and fewer, larger WAL checkpoints during a refresh.
+            .pragma("cache_size", "-4096")
+            .pragma("wal_autocheckpoint", "8192");
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)
             .await?;
-        let library = Self { pool };
+        let library = Self {
+            pool,
+            writer: std::sync::Arc::default(),
+        };
         library.migrate(path, existed).await?;
         Ok(library)
     }
@@ -169,6 +186,7 @@ impl Library {
         let categories =
             serde_json::to_string(&feed.categories).unwrap_or_else(|_| "[]".to_string());
         let funding = serde_json::to_string(&feed.funding).unwrap_or_else(|_| "[]".to_string());
+        let _turn = self.writer.lock().await;
         let mut tx = self.pool.begin().await?;
         let show_id: i64 = sqlx::query_scalar(
             "INSERT INTO shows (feed_url, title, author, description_html, link, artwork_url, \
@@ -226,44 +244,88 @@ impl Library {
         .execute(&mut *tx)
         .await?;
 
-        let known: HashMap<String, (i64, Option<String>)> =
-            sqlx::query("SELECT guid, id, content_sha256 FROM episodes WHERE show_id = ?")
-                .bind(show_id)
-                .fetch_all(&mut *tx)
-                .await?
-                .into_iter()
-                .map(|row| (row.get(0), (row.get(1), row.get(2))))
-                .collect();
-        let mut new_episodes = 0u32;
-        for (order, episode) in feed.episodes.iter().enumerate() {
-            let order = i64::try_from(order).unwrap_or(i64::MAX);
+        let known: HashMap<String, (i64, Option<String>, i64)> = sqlx::query(
+            "SELECT guid, id, content_sha256, feed_order FROM episodes WHERE show_id = ?",
+        )
+        .bind(show_id)
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .map(|row| (row.get(0), (row.get(1), row.get(2), row.get(3))))
+        .collect();
+        // Feed order counts up from the oldest entry, so the episodes a publisher already had keep
+        // their number when new ones are added at the top, and need no rewrite.
+        let count = feed.episodes.len();
+        let mut changed = Vec::new();
+        let mut reordered = Vec::new();
+        for (index, episode) in feed.episodes.iter().enumerate() {
+            let order = i64::try_from(count - index).unwrap_or(i64::MAX);
             let sha = episode_sha256(episode);
-            let existing = known.get(&episode.guid);
-            if let Some((id, Some(old))) = existing
-                && *old == sha
-            {
-                sqlx::query("UPDATE episodes SET feed_order = ? WHERE id = ? AND feed_order != ?")
-                    .bind(order)
-                    .bind(id)
-                    .bind(order)
-                    .execute(&mut *tx)
-                    .await?;
-                continue;
+            match known.get(&episode.guid) {
+                Some((id, Some(old), old_order)) if *old == sha => {
+                    if *old_order != order {
+                        reordered.push((*id, order));
+                    }
+                }
+                existing => changed.push((episode, order, sha, existing.map(|(id, ..)| *id))),
             }
-            let transcripts =
-                serde_json::to_string(&episode.transcripts).unwrap_or_else(|_| "[]".into());
-            let persons = serde_json::to_string(&episode.persons).unwrap_or_else(|_| "[]".into());
-            let id: i64 = sqlx::query_scalar(
+        }
+        for (id, order) in reordered {
+            sqlx::query("UPDATE episodes SET feed_order = ? WHERE id = ?")
+                .bind(order)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let new_episodes = changed.iter().filter(|c| c.3.is_none()).count();
+        let rewritten: Vec<i64> = changed.iter().filter_map(|c| c.3).collect();
+        for ids in rewritten.chunks(500) {
+            let mut delete = sqlx::QueryBuilder::new("DELETE FROM episodes_fts WHERE rowid IN (");
+            let mut list = delete.separated(", ");
+            for id in ids {
+                list.push_bind(*id);
+            }
+            delete.push(")");
+            delete.build().execute(&mut *tx).await?;
+        }
+        // Many rows per statement: one round trip to SQLite per chunk, not per episode. Oldest
+        // first, so ids (and the search index's row order) grow with time: search lists notes
+        // matches by recency by reading ids downwards.
+        changed.reverse();
+        for chunk in changed.chunks(EPISODES_PER_STATEMENT) {
+            let mut insert = sqlx::QueryBuilder::new(
                 "INSERT INTO episodes (show_id, guid, title, published_at, duration_secs, \
-                     enclosure_url, enclosure_type, enclosure_length, notes_html, link, feed_order, \
+                     enclosure_url, enclosure_type, enclosure_length, notes_raw, link, feed_order, \
                      season, episode_number, episode_type, explicit, artwork_url, chapters_url, \
-                     transcripts_json, persons_json, content_sha256) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, \
-                     ?17, ?18, ?19, ?20) \
-                 ON CONFLICT (show_id, guid) DO UPDATE SET title = excluded.title, \
+                     transcripts_json, persons_json, content_sha256) ",
+            );
+            insert.push_values(chunk, |mut row, (episode, order, sha, _)| {
+                row.push_bind(show_id)
+                    .push_bind(&episode.guid)
+                    .push_bind(&episode.title)
+                    .push_bind(episode.published_at)
+                    .push_bind(episode.duration_secs)
+                    .push_bind(&episode.enclosure_url)
+                    .push_bind(&episode.enclosure_type)
+                    .push_bind(episode.enclosure_length)
+                    .push_bind(&episode.notes)
+                    .push_bind(&episode.link)
+                    .push_bind(*order)
+                    .push_bind(episode.season)
+                    .push_bind(episode.episode_number)
+                    .push_bind(&episode.episode_type)
+                    .push_bind(episode.explicit)
+                    .push_bind(&episode.artwork_url)
+                    .push_bind(&episode.chapters_url)
+                    .push_bind(to_json(&episode.transcripts))
+                    .push_bind(to_json(&episode.persons))
+                    .push_bind(sha);
+            });
+            insert.push(
+                " ON CONFLICT (show_id, guid) DO UPDATE SET title = excluded.title, \
                      published_at = excluded.published_at, duration_secs = excluded.duration_secs, \
                      enclosure_url = excluded.enclosure_url, enclosure_type = excluded.enclosure_type, \
-                     enclosure_length = excluded.enclosure_length, notes_html = excluded.notes_html, \
+                     enclosure_length = excluded.enclosure_length, notes_raw = excluded.notes_raw, \
                      link = excluded.link, feed_order = excluded.feed_order, \
                      season = excluded.season, episode_number = excluded.episode_number, \
                      episode_type = excluded.episode_type, explicit = excluded.explicit, \
@@ -271,49 +333,84 @@ impl Library {
                      transcripts_json = excluded.transcripts_json, \
                      persons_json = excluded.persons_json, content_sha256 = excluded.content_sha256 \
                  RETURNING id",
-            )
-            .bind(show_id)
-            .bind(&episode.guid)
-            .bind(&episode.title)
-            .bind(episode.published_at)
-            .bind(episode.duration_secs)
-            .bind(&episode.enclosure_url)
-            .bind(&episode.enclosure_type)
-            .bind(episode.enclosure_length)
-            .bind(&episode.notes_html)
-            .bind(&episode.link)
-            .bind(order)
-            .bind(episode.season)
-            .bind(episode.episode_number)
-            .bind(&episode.episode_type)
-            .bind(episode.explicit)
-            .bind(&episode.artwork_url)
-            .bind(&episode.chapters_url)
-            .bind(&transcripts)
-            .bind(&persons)
-            .bind(&sha)
-            .fetch_one(&mut *tx)
-            .await?;
-            if existing.is_some() {
-                sqlx::query("DELETE FROM episodes_fts WHERE rowid = ?")
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-            } else {
-                new_episodes += 1;
-            }
-            sqlx::query("INSERT INTO episodes_fts (rowid, title, notes) VALUES (?, ?, ?)")
-                .bind(id)
-                .bind(&episode.title)
-                .bind(plain_text(&episode.notes_html))
-                .execute(&mut *tx)
-                .await?;
+            );
+            let ids: Vec<i64> = insert
+                .build()
+                .fetch_all(&mut *tx)
+                .await?
+                .into_iter()
+                .map(|row| row.get(0))
+                .collect();
+            // Into the search index later, many feeds at a time (see `index_backlog`).
+            let mut backlog =
+                sqlx::QueryBuilder::new("INSERT OR IGNORE INTO search_backlog (episode_id) ");
+            backlog.push_values(&ids, |mut row, id| {
+                row.push_bind(*id);
+            });
+            backlog.build().execute(&mut *tx).await?;
         }
+        let new_episodes = u32::try_from(new_episodes).unwrap_or(u32::MAX);
         tx.commit().await?;
         Ok(Stored {
             show: ShowId(show_id),
             new_episodes,
         })
+    }
+
+    /// Brings the search index up to date with the episodes stored since it was last updated,
+    /// in large transactions. Returns how many episodes were indexed.
+    pub async fn index_backlog(&self) -> Result<u64> {
+        let mut indexed = 0;
+        loop {
+            let _turn = self.writer.lock().await;
+            let mut tx = self.pool.begin().await?;
+            let rows = sqlx::query(
+                "SELECT e.id, e.title, e.notes_raw FROM search_backlog b \
+                 JOIN episodes e ON e.id = b.episode_id ORDER BY b.episode_id LIMIT ?",
+            )
+            .bind(INDEX_BATCH)
+            .fetch_all(&mut *tx)
+            .await?;
+            if rows.is_empty() {
+                // Nothing to index; drop any entry whose episode is gone.
+                sqlx::query("DELETE FROM search_backlog")
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                return Ok(indexed);
+            }
+            let documents: Vec<(i64, String, String)> = rows
+                .iter()
+                .map(|row| {
+                    let notes: String = row.get(2);
+                    (row.get(0), row.get(1), plain_text(&notes))
+                })
+                .collect();
+            for chunk in documents.chunks(300) {
+                let mut insert =
+                    sqlx::QueryBuilder::new("INSERT INTO episodes_fts (rowid, title, notes) ");
+                insert.push_values(chunk, |mut row, (id, title, notes)| {
+                    row.push_bind(*id).push_bind(title).push_bind(notes);
+                });
+                insert.build().execute(&mut *tx).await?;
+            }
+            let last = documents.last().map_or(0, |d| d.0);
+            sqlx::query("DELETE FROM search_backlog WHERE episode_id <= ?")
+                .bind(last)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            indexed += documents.len() as u64;
+        }
+    }
+
+    /// Whether episodes are waiting for the search index.
+    pub async fn has_backlog(&self) -> Result<bool> {
+        let waiting: Option<i64> =
+            sqlx::query_scalar("SELECT episode_id FROM search_backlog LIMIT 1")
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(waiting.is_some())
     }
 
     /// Adds a subscription that has not been fetched yet (an OPML import): the title is the
@@ -484,6 +581,7 @@ impl Library {
     pub async fn queued_episodes(&self) -> Result<Vec<Episode>> {
         let rows: Vec<EpisodeRow> = sqlx::query_as(&format!(
             "SELECT {EPISODE_COLUMNS} FROM queue q JOIN episodes e ON e.id = q.episode_id \
+             JOIN shows s ON s.id = e.show_id \
              LEFT JOIN playback p ON p.episode_id = e.id ORDER BY q.position"
         ))
         .fetch_all(&self.pool)
@@ -494,9 +592,10 @@ impl Library {
     /// The show's episodes, newest first.
     pub async fn episodes(&self, show: ShowId) -> Result<Vec<Episode>> {
         let rows: Vec<EpisodeRow> = sqlx::query_as(&format!(
-            "SELECT {EPISODE_COLUMNS} FROM episodes e LEFT JOIN playback p ON p.episode_id = e.id \
+            "SELECT {EPISODE_COLUMNS} FROM episodes e JOIN shows s ON s.id = e.show_id \
+             LEFT JOIN playback p ON p.episode_id = e.id \
              WHERE e.show_id = ? \
-             ORDER BY e.published_at IS NULL, e.published_at DESC, e.feed_order"
+             ORDER BY e.published_at DESC, e.feed_order DESC"
         ))
         .bind(show.0)
         .fetch_all(&self.pool)
@@ -505,11 +604,17 @@ impl Library {
     }
 
     /// One page of the show's episodes, newest first: what a long list shows first.
-    pub async fn episodes_page(&self, show: ShowId, offset: u32, limit: u32) -> Result<Vec<Episode>> {
+    pub async fn episodes_page(
+        &self,
+        show: ShowId,
+        offset: u32,
+        limit: u32,
+    ) -> Result<Vec<Episode>> {
         let rows: Vec<EpisodeRow> = sqlx::query_as(&format!(
-            "SELECT {EPISODE_COLUMNS} FROM episodes e LEFT JOIN playback p ON p.episode_id = e.id \
+            "SELECT {EPISODE_COLUMNS} FROM episodes e JOIN shows s ON s.id = e.show_id \
+             LEFT JOIN playback p ON p.episode_id = e.id \
              WHERE e.show_id = ? \
-             ORDER BY e.published_at IS NULL, e.published_at DESC, e.feed_order LIMIT ? OFFSET ?"
+             ORDER BY e.published_at DESC, e.feed_order DESC LIMIT ? OFFSET ?"
         ))
         .bind(show.0)
         .bind(limit)
@@ -521,7 +626,8 @@ impl Library {
 
     pub async fn episode(&self, id: EpisodeId) -> Result<Episode> {
         let row: Option<EpisodeRow> = sqlx::query_as(&format!(
-            "SELECT {EPISODE_COLUMNS} FROM episodes e LEFT JOIN playback p ON p.episode_id = e.id \
+            "SELECT {EPISODE_COLUMNS} FROM episodes e JOIN shows s ON s.id = e.show_id \
+             LEFT JOIN playback p ON p.episode_id = e.id \
              WHERE e.id = ?"
         ))
         .bind(id.0)
@@ -586,6 +692,10 @@ impl Library {
     }
 }
 
+fn to_json(value: &impl serde::Serialize) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "[]".to_string())
+}
+
 /// A fingerprint of everything the feed says about one episode.
 fn episode_sha256(episode: &ParsedEpisode) -> String {
     let mut hash = Sha256::new();
@@ -600,7 +710,7 @@ fn episode_sha256(episode: &ParsedEpisode) -> String {
     field(text(&episode.enclosure_url).as_bytes());
     field(text(&episode.enclosure_type).as_bytes());
     field(format!("{:?}", episode.enclosure_length).as_bytes());
-    field(episode.notes_html.as_bytes());
+    field(episode.notes.as_bytes());
     field(text(&episode.link).as_bytes());
     field(
         format!(

@@ -1,7 +1,7 @@
 //! Row structs as SQLite returns them, and their conversion into domain types.
 
 use super::{FeedMeta, FeedState};
-use crate::feed::Credentials;
+use crate::feed::{Credentials, sanitize_notes};
 use crate::model::{Episode, EpisodeId, Progress, Show, ShowId};
 
 #[derive(sqlx::FromRow)]
@@ -62,7 +62,8 @@ pub(super) struct EpisodeRow {
     enclosure_url: Option<String>,
     enclosure_type: Option<String>,
     enclosure_length: Option<i64>,
-    notes_html: String,
+    notes_raw: String,
+    base_url: String,
     link: Option<String>,
     position_secs: f64,
     played: bool,
@@ -88,7 +89,10 @@ impl From<EpisodeRow> for Episode {
             enclosure_url: row.enclosure_url,
             enclosure_type: row.enclosure_type,
             enclosure_length: row.enclosure_length,
-            notes_html: row.notes_html,
+            notes_html: sanitize_notes(
+                &row.notes_raw,
+                url::Url::parse(&row.base_url).ok().as_ref(),
+            ),
             link: row.link,
             progress: Progress {
                 position_secs: row.position_secs,

@@ -1,6 +1,7 @@
 //! Library search over the FTS5 index: shows by title, author and description; episodes by title
-//! and show notes. Ranked by BM25 with titles weighing most, and prefix-matched so results
-//! appear while the listener is still typing.
+//! and show notes. Shows and episode titles are ranked by BM25; episodes found only in their
+//! notes follow, most recently added first. Words are prefix-matched so results appear while the
+//! listener is still typing.
 
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -53,6 +54,10 @@ impl Library {
         let Some(expression) = match_expression(text) else {
             return Ok(SearchResults::default());
         };
+        // Episodes stored by a refresh that was interrupted before it finished indexing.
+        if self.has_backlog().await? {
+            self.index_backlog().await?;
+        }
         let shows = sqlx::query(
             "SELECT s.id, s.title, s.author, s.artwork_cached FROM shows_fts \
              JOIN shows s ON s.id = shows_fts.rowid \
@@ -70,27 +75,63 @@ impl Library {
             has_artwork: row.get(3),
         })
         .collect();
-        let episodes = sqlx::query(
-            "SELECT e.id, e.show_id, s.title, e.title, e.published_at, e.duration_secs \
-             FROM (SELECT rowid, rank FROM episodes_fts WHERE episodes_fts MATCH ?1 \
-                   ORDER BY rank LIMIT ?2) hits \
-             JOIN episodes e ON e.id = hits.rowid JOIN shows s ON s.id = e.show_id \
-             ORDER BY hits.rank",
+        // Episodes: title matches ranked by BM25 (few, and the best answers), then notes
+        // matches most recently added first. Ranking every notes match of a common word costs
+        // time in proportion to the library; reading the latest ones stops after `limit`.
+        let mut ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT rowid FROM episodes_fts WHERE episodes_fts MATCH ?1 \
+             ORDER BY rank LIMIT ?2",
         )
-        .bind(&expression)
+        .bind(format!("{{title}} : ({expression})"))
         .bind(limit)
         .fetch_all(self.pool())
-        .await?
-        .into_iter()
-        .map(|row| EpisodeHit {
-            id: EpisodeId(row.get(0)),
-            show_id: ShowId(row.get(1)),
-            show_title: row.get(2),
-            title: row.get(3),
-            published_at: row.get(4),
-            duration_secs: row.get(5),
-        })
-        .collect();
+        .await?;
+        if ids.len() < limit as usize {
+            let more: Vec<i64> = sqlx::query_scalar(
+                "SELECT rowid FROM episodes_fts WHERE episodes_fts MATCH ?1 \
+                 ORDER BY rowid DESC LIMIT ?2",
+            )
+            .bind(&expression)
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?;
+            for id in more {
+                if ids.len() >= limit as usize {
+                    break;
+                }
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+        }
+        let mut episodes = Vec::with_capacity(ids.len());
+        if !ids.is_empty() {
+            let mut query = sqlx::QueryBuilder::new(
+                "SELECT e.id, e.show_id, s.title, e.title, e.published_at, e.duration_secs \
+                 FROM episodes e JOIN shows s ON s.id = e.show_id WHERE e.id IN (",
+            );
+            let mut list = query.separated(", ");
+            for id in &ids {
+                list.push_bind(*id);
+            }
+            query.push(")");
+            let mut found: Vec<EpisodeHit> = query
+                .build()
+                .fetch_all(self.pool())
+                .await?
+                .into_iter()
+                .map(|row| EpisodeHit {
+                    id: EpisodeId(row.get(0)),
+                    show_id: ShowId(row.get(1)),
+                    show_title: row.get(2),
+                    title: row.get(3),
+                    published_at: row.get(4),
+                    duration_secs: row.get(5),
+                })
+                .collect();
+            found.sort_by_key(|hit| ids.iter().position(|id| *id == hit.id.0));
+            episodes = found;
+        }
         Ok(SearchResults { shows, episodes })
     }
 }

@@ -7,10 +7,12 @@ import {
   type CommandError,
   type Episode,
   type EpisodeId,
+  type ImportSummary,
   type Placement,
   type PlayerState,
   type RefreshOutcome,
   type RefreshProgress,
+  type SearchResults,
   type Show,
   type ShowId,
   type ShowPage,
@@ -65,6 +67,11 @@ export interface Backend {
   setSleepTimer(request: SleepRequest): Promise<void>;
   onPlaybackChanged(listener: (state: PlayerState) => void): Promise<Unlisten>;
   onLibraryChanged(listener: (showId: ShowId | null) => void): Promise<Unlisten>;
+  unsubscribe(showId: ShowId): Promise<void>;
+  searchLibrary(text: string): Promise<SearchResults>;
+  importOpml(contents: string): Promise<ImportSummary>;
+  /** Resolves to the saved file's path, or null when the listener cancelled. */
+  exportOpml(): Promise<string | null>;
 }
 
 export const tauriBackend: Backend = {
@@ -131,6 +138,12 @@ export const tauriBackend: Backend = {
   onPlaybackChanged: (listener) => events.playbackChanged.listen((event) => listener(event.payload)),
   onLibraryChanged: (listener) =>
     events.libraryChanged.listen((event) => listener(event.payload.showId)),
+  unsubscribe: async (showId) => {
+    unwrap(await commands.unsubscribe(showId));
+  },
+  searchLibrary: async (text) => unwrap(await commands.searchLibrary(text)),
+  importOpml: async (contents) => unwrap(await commands.importOpml(contents)),
+  exportOpml: async () => unwrap(await commands.exportOpml()),
 };
 
 /** The message to show for anything a backend call threw. */

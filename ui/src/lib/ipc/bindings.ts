@@ -26,6 +26,16 @@ export const commands = {
 	unsubscribe: (showId: ShowId) => typedError<null, CommandError>(__TAURI_INVOKE("unsubscribe", { showId })),
 	/**  Shows and episodes matching what the listener typed, best first. */
 	searchLibrary: (text: string) => typedError<SearchResults, CommandError>(__TAURI_INVOKE("search_library", { text })),
+	/**
+	 *  Imports the subscriptions in an OPML file's text, then fetches the new ones (progress arrives
+	 *  as `RefreshProgressed` events).
+	 */
+	importOpml: (contents: string) => typedError<ImportSummary, CommandError>(__TAURI_INVOKE("import_opml", { contents })),
+	/**
+	 *  Asks where to save, then writes every subscription there as OPML. Returns the file's path,
+	 *  or nothing when the listener cancelled.
+	 */
+	exportOpml: () => typedError<string | null, CommandError>(__TAURI_INVOKE("export_opml")),
 	getQueue: () => typedError<Episode[], CommandError>(__TAURI_INVOKE("get_queue")),
 	/**  Adds an episode to Up Next, next or last (moving it if it is already there). */
 	enqueueEpisode: (episodeId: EpisodeId, placement: Placement) => typedError<null, CommandError>(__TAURI_INVOKE("enqueue_episode", { episodeId, placement })),
@@ -115,9 +125,26 @@ export type Funding = {
 	label: string,
 };
 
+/**  What importing an OPML file did, for the summary the UI shows. */
+export type ImportSummary = {
+	added: number,
+	alreadySubscribed: number,
+	/**  Entries of the file that were not feed addresses. */
+	problems: OpmlProblem[],
+	/**  New subscriptions whose first fetch failed (kept, with the error on their page). */
+	failed: ShowRefreshed[],
+};
+
 /**  Shows or episodes were added or changed. */
 export type LibraryChanged = {
 	showId: ShowId | null,
+};
+
+/**  An outline that could not be imported, and why. */
+export type OpmlProblem = {
+	/**  What the file said (the outline's title or address). */
+	entry: string,
+	reason: string,
 };
 
 /**  Someone who took part (`podcast:person`). */
