@@ -79,10 +79,29 @@ async fn check(data: &Path, saved: &[(EpisodeId, Progress)]) {
         .await
         .expect("integrity check runs");
     assert_eq!(integrity, "ok");
-    sqlx::query("INSERT INTO episodes_fts (episodes_fts, rank) VALUES ('integrity-check', 1)")
-        .execute(&pool)
+    // The search index lives in its own file; check it as SQLite and as FTS5 sees it.
+    let mut connection = pool.acquire().await.expect("connection");
+    sqlx::query("ATTACH DATABASE ? AS search")
+        .bind(
+            data.join("earshot-search.db")
+                .to_string_lossy()
+                .into_owned(),
+        )
+        .execute(&mut *connection)
         .await
-        .expect("the search index is consistent");
+        .expect("search index attached");
+    let integrity: String = sqlx::query_scalar("PRAGMA search.integrity_check")
+        .fetch_one(&mut *connection)
+        .await
+        .expect("integrity check runs");
+    assert_eq!(integrity, "ok");
+    sqlx::query(
+        "INSERT INTO search.episodes_fts (episodes_fts, rank) VALUES ('integrity-check', 1)",
+    )
+    .execute(&mut *connection)
+    .await
+    .expect("the search index is consistent");
+    drop(connection);
     let shows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM shows")
         .fetch_one(&pool)
         .await

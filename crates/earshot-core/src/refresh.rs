@@ -17,9 +17,6 @@ use crate::library::FeedMeta;
 use crate::model::{ShowId, UnixTime};
 use crate::{Core, FEED_LIMIT_BYTES, hex};
 
-/// Episodes stored, in a refresh of many shows, before the search index catches up.
-const INDEX_STEP: u32 = 10_000_000;
-
 /// The longest a server's Retry-After is honoured: a day.
 const MAX_RETRY_AFTER_SECS: u64 = 24 * 60 * 60;
 
@@ -238,9 +235,25 @@ impl Core {
         });
         let mut results = Vec::new();
         let mut done = 0;
-        // Episodes stored since the search index last caught up: it catches up in large steps
-        // while the remaining feeds are still being fetched and parsed.
-        let mut unindexed = 0u32;
+        // The search index catches up while feeds are still being fetched, parsed and stored:
+        // it is written to its own file, so the two proceed side by side.
+        let finished = Arc::new(tokio::sync::Notify::new());
+        let indexer = {
+            let library = self.library.clone();
+            let finished = finished.clone();
+            tokio::spawn(async move {
+                loop {
+                    let last_round = tokio::select! {
+                        () = finished.notified() => true,
+                        () = tokio::time::sleep(std::time::Duration::from_millis(250)) => false,
+                    };
+                    let indexed = library.index_backlog().await;
+                    if last_round || indexed.is_err() {
+                        return indexed;
+                    }
+                }
+            })
+        };
         while let Some(joined) = tasks.join_next().await {
             let (show, outcome) = match joined {
                 Ok(pair) => pair,
@@ -254,13 +267,6 @@ impl Core {
                 message: error.to_string(),
             });
             done += 1;
-            if let RefreshOutcome::Updated { new_episodes } = &outcome {
-                unindexed += (*new_episodes).max(1);
-            }
-            if unindexed >= INDEX_STEP {
-                unindexed = 0;
-                self.library.index_backlog().await?;
-            }
             // A first fetch renames an imported show: report the name it has now.
             let title = match &outcome {
                 RefreshOutcome::Updated { .. } => self
@@ -285,11 +291,19 @@ impl Core {
             results.push(refreshed);
         }
         let started = std::time::Instant::now();
-        let indexed = self.library.index_backlog().await?;
+        finished.notify_one();
+        match indexer.await {
+            Ok(indexed) => indexed?,
+            Err(error) => {
+                tracing::error!(%error, "the indexer stopped unexpectedly");
+                0
+            }
+        };
+        // Whatever arrived after the indexer's last look.
+        self.library.index_backlog().await?;
         tracing::info!(
-            indexed,
             secs = started.elapsed().as_secs_f64(),
-            "search index updated"
+            "search index caught up"
         );
         Ok(results)
     }

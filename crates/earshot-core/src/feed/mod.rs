@@ -15,5 +15,5 @@ pub use fetch::{
     Credentials, FeedClient, Fetch, FetchOptions, Fetched, MAX_REDIRECTS, Request,
     normalize_feed_url, split_credentials,
 };
-pub use notes::{distinct_words, plain_text, sanitize_notes};
+pub use notes::{plain_text, sanitize_notes};
 pub use parse::{ParsedEpisode, ParsedFeed, mime_from_extension, parse_feed};

@@ -93,19 +93,6 @@ pub fn plain_text(html: &str) -> String {
     }
 }
 
-/// The distinct words of `text`, lower-cased, for a search index that records which documents
-/// hold a word but not how often: repeats cost indexing time and add nothing.
-pub fn distinct_words(text: &str) -> String {
-    let mut words: Vec<String> = text
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect();
-    words.sort_unstable();
-    words.dedup();
-    words.join(" ")
-}
-
 fn find_ignore_case(haystack: &str, needle: &str) -> Option<usize> {
     haystack
         .as_bytes()
@@ -210,14 +197,6 @@ mod tests {
         assert_eq!(
             words.split_whitespace().collect::<Vec<_>>(),
             ["a", "b", "c"]
-        );
-    }
-
-    #[test]
-    fn distinct_words_are_lower_case_and_once_each() {
-        assert_eq!(
-            distinct_words("The cost of HTTP/2, the COST of café"),
-            "2 café cost http of the"
         );
     }
 

@@ -20,6 +20,7 @@ use crate::feed::{Credentials, ParsedEpisode, ParsedFeed, plain_text};
 use crate::model::{Episode, EpisodeId, Progress, Show, ShowId, UnixTime};
 use rows::{EpisodeRow, FeedStateRow, ShowRow};
 
+mod index;
 mod search;
 pub use search::{EpisodeHit, SearchResults, ShowHit};
 
@@ -66,10 +67,11 @@ pub struct Library {
     /// locked sleeps in SQLite's busy handler (up to 100 ms at a time) while the lock may already
     /// be free, and many feeds stored at once spend most of their time asleep.
     writer: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// The search index (`search.episodes_fts`) lives in its own file, `earshot-search.db`,
+    /// attached to every connection, so it can be written while feeds are being stored: SQLite
+    /// locks each file on its own. One indexer at a time.
+    indexer: std::sync::Arc<tokio::sync::Mutex<index::IndexerState>>,
 }
-
-/// Episodes moved into the search index per transaction.
-const INDEX_BATCH: i64 = 2_500;
 
 /// Episodes written per INSERT (20 values each, well under SQLite's limit of 32,766).
 const EPISODES_PER_STATEMENT: usize = 100;
@@ -102,15 +104,30 @@ impl Library {
             // used), and fewer, larger WAL checkpoints during a refresh.
             .pragma("cache_size", "-4096")
             .pragma("wal_autocheckpoint", "8192");
+        let attach = format!(
+            "ATTACH DATABASE '{}' AS search",
+            index::search_path(path)
+                .to_string_lossy()
+                .replace('\'', "''")
+        );
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
+            .after_connect(move |connection, _| {
+                let attach = attach.clone();
+                Box::pin(async move {
+                    sqlx::Executor::execute(&mut *connection, attach.as_str()).await?;
+                    Ok(())
+                })
+            })
             .connect_with(options)
             .await?;
         let library = Self {
             pool,
             writer: std::sync::Arc::default(),
+            indexer: std::sync::Arc::default(),
         };
         library.migrate(path, existed).await?;
+        library.prepare_search_index().await?;
         Ok(library)
     }
 
@@ -278,16 +295,6 @@ impl Library {
                 .await?;
         }
         let new_episodes = changed.iter().filter(|c| c.3.is_none()).count();
-        let rewritten: Vec<i64> = changed.iter().filter_map(|c| c.3).collect();
-        for ids in rewritten.chunks(500) {
-            let mut delete = sqlx::QueryBuilder::new("DELETE FROM episodes_fts WHERE rowid IN (");
-            let mut list = delete.separated(", ");
-            for id in ids {
-                list.push_bind(*id);
-            }
-            delete.push(")");
-            delete.build().execute(&mut *tx).await?;
-        }
         // Many rows per statement: one round trip to SQLite per chunk, not per episode. Oldest
         // first, so ids (and the search index's row order) grow with time: search lists notes
         // matches by recency by reading ids downwards.
@@ -332,21 +339,27 @@ impl Library {
                      artwork_url = excluded.artwork_url, chapters_url = excluded.chapters_url, \
                      transcripts_json = excluded.transcripts_json, \
                      persons_json = excluded.persons_json, content_sha256 = excluded.content_sha256 \
-                 RETURNING id",
+                 RETURNING id, guid",
             );
-            let ids: Vec<i64> = insert
+            let ids: HashMap<String, i64> = insert
                 .build()
                 .fetch_all(&mut *tx)
                 .await?
                 .into_iter()
-                .map(|row| row.get(0))
+                .map(|row| (row.get(1), row.get(0)))
                 .collect();
-            // Into the search index later, many feeds at a time (see `index_backlog`).
+            // Into the search index soon, by the indexer (see `index_backlog`). An episode that
+            // was indexed before must have its old words removed first.
             let mut backlog =
-                sqlx::QueryBuilder::new("INSERT OR IGNORE INTO search_backlog (episode_id) ");
-            backlog.push_values(&ids, |mut row, id| {
-                row.push_bind(*id);
+                sqlx::QueryBuilder::new("INSERT INTO search_backlog (episode_id, reindex) ");
+            backlog.push_values(chunk, |mut row, (episode, .., existing)| {
+                row.push_bind(ids.get(&episode.guid).copied())
+                    .push_bind(existing.is_some());
             });
+            backlog.push(
+                " ON CONFLICT (episode_id) DO UPDATE SET \
+                 reindex = MAX(reindex, excluded.reindex)",
+            );
             backlog.build().execute(&mut *tx).await?;
         }
         let new_episodes = u32::try_from(new_episodes).unwrap_or(u32::MAX);
@@ -355,62 +368,6 @@ impl Library {
             show: ShowId(show_id),
             new_episodes,
         })
-    }
-
-    /// Brings the search index up to date with the episodes stored since it was last updated,
-    /// in large transactions. Returns how many episodes were indexed.
-    pub async fn index_backlog(&self) -> Result<u64> {
-        let mut indexed = 0;
-        loop {
-            let _turn = self.writer.lock().await;
-            let mut tx = self.pool.begin().await?;
-            let rows = sqlx::query(
-                "SELECT e.id, e.title, e.notes_raw FROM search_backlog b \
-                 JOIN episodes e ON e.id = b.episode_id ORDER BY b.episode_id LIMIT ?",
-            )
-            .bind(INDEX_BATCH)
-            .fetch_all(&mut *tx)
-            .await?;
-            if rows.is_empty() {
-                // Nothing to index; drop any entry whose episode is gone.
-                sqlx::query("DELETE FROM search_backlog")
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                return Ok(indexed);
-            }
-            let documents: Vec<(i64, String, String)> = rows
-                .iter()
-                .map(|row| {
-                    let notes: String = row.get(2);
-                    (row.get(0), row.get(1), plain_text(&notes))
-                })
-                .collect();
-            for chunk in documents.chunks(300) {
-                let mut insert =
-                    sqlx::QueryBuilder::new("INSERT INTO episodes_fts (rowid, title, notes) ");
-                insert.push_values(chunk, |mut row, (id, title, notes)| {
-                    row.push_bind(*id).push_bind(title).push_bind(notes);
-                });
-                insert.build().execute(&mut *tx).await?;
-            }
-            let last = documents.last().map_or(0, |d| d.0);
-            sqlx::query("DELETE FROM search_backlog WHERE episode_id <= ?")
-                .bind(last)
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
-            indexed += documents.len() as u64;
-        }
-    }
-
-    /// Whether episodes are waiting for the search index.
-    pub async fn has_backlog(&self) -> Result<bool> {
-        let waiting: Option<i64> =
-            sqlx::query_scalar("SELECT episode_id FROM search_backlog LIMIT 1")
-                .fetch_optional(&self.pool)
-                .await?;
-        Ok(waiting.is_some())
     }
 
     /// Adds a subscription that has not been fetched yet (an OPML import): the title is the

@@ -79,7 +79,7 @@ impl Library {
         // matches most recently added first. Ranking every notes match of a common word costs
         // time in proportion to the library; reading the latest ones stops after `limit`.
         let mut ids: Vec<i64> = sqlx::query_scalar(
-            "SELECT rowid FROM episodes_fts WHERE episodes_fts MATCH ?1 \
+            "SELECT rowid FROM search.episodes_fts WHERE episodes_fts MATCH ?1 \
              ORDER BY rank LIMIT ?2",
         )
         .bind(format!("{{title}} : ({expression})"))
@@ -88,7 +88,7 @@ impl Library {
         .await?;
         if ids.len() < limit as usize {
             let more: Vec<i64> = sqlx::query_scalar(
-                "SELECT rowid FROM episodes_fts WHERE episodes_fts MATCH ?1 \
+                "SELECT rowid FROM search.episodes_fts WHERE episodes_fts MATCH ?1 \
                  ORDER BY rowid DESC LIMIT ?2",
             )
             .bind(&expression)

@@ -1,0 +1,289 @@
+//! What the end-to-end journeys share: a display (Xvfb when there is none), tauri-driver, a
+//! WebDriver session with the real app, and small helpers to wait, read and click.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+
+pub const FEED_TEMPLATE: &str = include_str!("../fixtures/show/feed.xml");
+pub const ENTER: &str = "\u{E007}";
+
+/// A child process that is killed when the test ends, pass or fail.
+pub struct Killed(pub Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        // SIGTERM first, so tauri-driver can stop the WebKitWebDriver it started.
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+/// Starts Xvfb when there is no display (CI runs under `xvfb-run` already).
+pub fn display() -> (Option<Killed>, String) {
+    if let Some(display) = std::env::var("DISPLAY").ok().filter(|d| !d.is_empty()) {
+        return (None, display);
+    }
+    let mut child = Command::new("Xvfb")
+        .args([
+            "-displayfd",
+            "1",
+            "-screen",
+            "0",
+            "1280x860x24",
+            "-nolisten",
+            "tcp",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("Xvfb is installed (cargo xtask test installs it)");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("piped"))
+        .read_line(&mut line)
+        .expect("Xvfb reports its display");
+    (Some(Killed(child)), format!(":{}", line.trim()))
+}
+
+pub fn tauri_driver() -> PathBuf {
+    if let Some(path) = std::env::var_os("TAURI_DRIVER") {
+        return PathBuf::from(path);
+    }
+    let in_cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .map(|home| home.join("bin/tauri-driver"));
+    match in_cargo_home {
+        Some(path) if path.exists() => path,
+        _ => PathBuf::from("tauri-driver"),
+    }
+}
+
+pub struct Driver {
+    _process: Killed,
+    port: u16,
+}
+
+pub fn start_driver(display: &str, data_dir: &Path) -> Driver {
+    let port = free_port();
+    let native_port = free_port();
+    let process = Command::new(tauri_driver())
+        .args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &native_port.to_string(),
+        ])
+        .env("DISPLAY", display)
+        .env("EARSHOT_DATA_DIR", data_dir)
+        .env("EARSHOT_AUDIO_SINK", "fakesink sync=true")
+        .env("RUST_LOG", "info")
+        .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+        .stdout(Stdio::null())
+        .spawn()
+        .expect(
+            "tauri-driver runs (cargo install tauri-driver --locked; cargo xtask test does this)",
+        );
+    Driver {
+        _process: Killed(process),
+        port,
+    }
+}
+
+pub async fn launch(driver: &Driver) -> Client {
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "tauri:options".into(),
+        serde_json::json!({ "application": env!("CARGO_BIN_EXE_earshot") }),
+    );
+    capabilities.insert("browserName".into(), "wry".into());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let mut builder = ClientBuilder::new(HttpConnector::new());
+        builder.capabilities(capabilities.clone());
+        match builder
+            .connect(&format!("http://127.0.0.1:{}", driver.port))
+            .await
+        {
+            Ok(client) => return client,
+            Err(error) if Instant::now() < deadline => {
+                let _ = error;
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            Err(error) => panic!("no WebDriver session with the app: {error}"),
+        }
+    }
+}
+
+/// Polls until `probe` returns `Some`, or panics saying what was awaited.
+pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(value) = probe().await {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The trimmed text content of every element matching `css`.
+pub async fn texts_of(client: &Client, css: &str) -> Vec<String> {
+    let script = "return Array.from(document.querySelectorAll(arguments[0])).map(e => e.textContent.trim());";
+    let call = client.execute(script, vec![css.into()]);
+    let value = match tokio::time::timeout(Duration::from_secs(5), call).await {
+        Ok(Ok(value)) => value,
+        Ok(Err(error)) => {
+            eprintln!("script failed for {css}: {error}");
+            serde_json::Value::Null
+        }
+        Err(_) => {
+            eprintln!("script timed out for {css}");
+            serde_json::Value::Null
+        }
+    };
+    value
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+pub async fn text_of(client: &Client, css: &str) -> Option<String> {
+    texts_of(client, css).await.into_iter().next()
+}
+
+pub async fn attr_of(client: &Client, css: &str, name: &str) -> Option<String> {
+    let element = client.find(Locator::Css(css)).await.ok()?;
+    element.attr(name).await.ok().flatten()
+}
+
+/// `12:04 / 24:26` → (724, 1466).
+pub fn parse_time(text: &str) -> Option<(f64, f64)> {
+    let clock = |t: &str| {
+        t.trim().split(':').try_fold(0.0, |acc, part| {
+            part.parse::<f64>().ok().map(|v| acc * 60.0 + v)
+        })
+    };
+    let (position, duration) = text.split_once('/')?;
+    Some((clock(position)?, clock(duration)?))
+}
+
+pub async fn player_time(client: &Client) -> Option<(f64, f64)> {
+    parse_time(&text_of(client, "[data-testid=player-time]").await?)
+}
+
+/// Saves a PNG of the window; returns whether WebKitWebDriver produced one in time.
+pub async fn screenshot(client: &Client, name: &str) -> bool {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e-screenshots");
+    let _ = std::fs::create_dir_all(&dir);
+    match tokio::time::timeout(Duration::from_secs(10), client.screenshot()).await {
+        Ok(Ok(png)) => {
+            std::fs::write(dir.join(name), png).expect("screenshot saved");
+            true
+        }
+        Ok(Err(error)) => {
+            eprintln!("screenshot {name} failed: {error}");
+            false
+        }
+        Err(_) => {
+            eprintln!("screenshot {name} timed out");
+            false
+        }
+    }
+}
+
+/// The feed's episode titles in order, read independently of the app's parser.
+pub fn titles_in(feed: &str) -> Vec<String> {
+    feed.split("<item>")
+        .skip(1)
+        .filter_map(|item| {
+            let start = item.find("<title>")? + "<title>".len();
+            let end = item.find("</title>")?;
+            Some(item[start..end].replace("&amp;", "&"))
+        })
+        .collect()
+}
+
+pub async fn click(client: &Client, css: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no {css}: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("could not click {css}: {e}"));
+}
+
+pub async fn wait_for_player_state(client: &Client, state: &str) {
+    eventually(
+        &format!("the player to be {state}"),
+        Duration::from_secs(30),
+        || async {
+            attr_of(client, "[data-testid=player-toggle]", "data-state")
+                .await
+                .filter(|s| s == state)
+        },
+    )
+    .await;
+}
+
+pub async fn add_podcast(client: &Client, url: &str) {
+    let input = eventually("the add-podcast field", Duration::from_secs(10), || async {
+        client
+            .find(Locator::Css("[data-testid=add-podcast-url]"))
+            .await
+            .ok()
+    })
+    .await;
+    input.clear().await.expect("field cleared");
+    input
+        .send_keys(&format!("{url}{ENTER}"))
+        .await
+        .expect("typed the address");
+}
+
+pub async fn expect_add_error(client: &Client, url: &str, expected: &str) {
+    add_podcast(client, url).await;
+    let message = eventually(
+        &format!("an error for {url}"),
+        Duration::from_secs(30),
+        || async {
+            text_of(client, "[data-testid=add-podcast-error]")
+                .await
+                .filter(|m| m.contains(expected))
+        },
+    )
+    .await;
+    assert!(message.contains(expected), "{message}");
+}

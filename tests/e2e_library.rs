@@ -1,0 +1,261 @@
+//! The library journey, in the real app over WebDriver: import an OPML file with three shows,
+//! watch them arrive, find an episode by a word that appears only in its notes, check that a
+//! feed's hostile show notes stay inert (a canary proves no script ran), then see a feed that
+//! the server has taken down (410) offered for unsubscribing, and unsubscribe.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use earshot_testkit::{FixtureServer, Route};
+use fantoccini::{Client, Locator};
+
+/// A word no other show or episode contains, only in one episode's notes.
+const NOTES_ONLY_WORD: &str = "zyzzyvaquartz";
+
+fn show_feed(base: &str, title: &str, guid: &str) -> String {
+    FEED_TEMPLATE
+        .replace("{{BASE}}", base)
+        .replace(
+            "<title>The Backend Hour</title>",
+            &format!("<title>{title}</title>"),
+        )
+        .replace("4a6d3c2e-4c1b-5b0e-9a77-2d1c0f3e8b11", guid)
+}
+
+/// Show notes written to attack the page: scripts, handlers, `javascript:` links, frames, forms,
+/// styles. Each would set `window.__pwned` or change the title if it ran.
+fn hostile_feed(base: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">
+<channel>
+  <title>Hostile Notes</title>
+  <link>{base}/</link>
+  <description><![CDATA[<img src=x onerror="window.__pwned='show'">Trust us.]]></description>
+  <item>
+    <title>Perfectly normal episode</title>
+    <guid>hostile-1</guid>
+    <pubDate>Wed, 25 Nov 2026 09:00:00 +0000</pubDate>
+    <enclosure url="{base}/audio/h1.mp3" type="audio/mpeg" length="1000"/>
+    <content:encoded><![CDATA[
+      <p>Today: the {NOTES_ONLY_WORD} saga.</p>
+      <script>window.__pwned = 'script'; document.title = 'pwned';</script>
+      <img src="x" onerror="window.__pwned = 'onerror'">
+      <p onmouseover="window.__pwned = 'handler'">Hover me</p>
+      <a href="javascript:window.__pwned='link'" data-testid="evil-link">Click for more</a>
+      <iframe src="javascript:parent.__pwned='iframe'"></iframe>
+      <form action="javascript:window.__pwned='form'"><button>Go</button></form>
+      <style>body {{ display: none !important; }}</style>
+      <svg><script>window.__pwned = 'svg'</script></svg>
+      <a href="https://example.com/ok">a fine link</a>
+    ]]></content:encoded>
+  </item>
+</channel>
+</rss>"#
+    )
+}
+
+/// Hands the hidden OPML file input a file, as choosing it in the file dialog would.
+async fn choose_opml(client: &Client, contents: &str) {
+    let script = r#"
+        const input = document.querySelector('[data-testid=opml-file]');
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([arguments[0]], 'subscriptions.opml', { type: 'text/x-opml' }));
+        input.files = transfer.files;
+        input.dispatchEvent(new Event('change', { bubbles: true }));
+        return input.files.length;"#;
+    let chosen = client
+        .execute(script, vec![contents.into()])
+        .await
+        .expect("file handed to the input");
+    assert_eq!(chosen, serde_json::json!(1));
+}
+
+async fn canary(client: &Client) -> serde_json::Value {
+    client
+        .execute(
+            "return { pwned: window.__pwned ?? null, title: document.title };",
+            vec![],
+        )
+        .await
+        .expect("canary read")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn import_search_hostile_notes_and_a_gone_feed() {
+    let started = Instant::now();
+    let data = tempfile::tempdir().expect("data dir");
+    let server = FixtureServer::start().await.expect("server");
+    let base = server.base();
+    server.route(
+        "/alpha.xml",
+        Route::ok(
+            "application/rss+xml",
+            show_feed(&base, "Alpha Hour", "e2e-alpha"),
+        ),
+    );
+    server.route(
+        "/gone.xml",
+        Route::ok(
+            "application/rss+xml",
+            show_feed(&base, "Soon Gone", "e2e-gone"),
+        ),
+    );
+    server.route(
+        "/hostile.xml",
+        Route::ok("application/rss+xml", hostile_feed(&base)),
+    );
+    let opml = format!(
+        r#"<?xml version="1.0"?><opml version="2.0"><head><title>mine</title></head><body>
+        <outline text="Podcasts">
+          <outline type="rss" text="Alpha" xmlUrl="{base}/alpha.xml"/>
+          <outline type="rss" text="Hostile" xmlUrl="{base}/hostile.xml"/>
+          <outline type="rss" text="Gone" xmlUrl="{base}/gone.xml"/>
+          <outline type="rss" text="Broken entry" xmlUrl="not a url at all"/>
+        </outline></body></opml>"#
+    );
+
+    let (_xvfb, display) = display();
+    let driver = start_driver(&display, data.path());
+    let client = launch(&driver).await;
+    eventually("the empty library", Duration::from_secs(30), || async {
+        client
+            .find(Locator::Css("[data-testid=add-podcast]"))
+            .await
+            .ok()
+    })
+    .await;
+    let title_before = canary(&client).await["title"].clone();
+
+    // Import: three shows arrive with their real titles; the broken entry is reported.
+    choose_opml(&client, &opml).await;
+    let notice = eventually("the import summary", Duration::from_secs(60), || async {
+        text_of(&client, "[data-testid=notice]")
+            .await
+            .filter(|n| n.starts_with("Added"))
+    })
+    .await;
+    assert!(notice.contains("Added 3 shows"), "{notice}");
+    assert!(notice.contains("1 skipped"), "{notice}");
+    let shows = eventually(
+        "three shows in the sidebar",
+        Duration::from_secs(30),
+        || async {
+            let titles = texts_of(&client, "nav .shows button span").await;
+            (titles.len() == 3).then_some(titles)
+        },
+    )
+    .await;
+    assert_eq!(shows, vec!["Alpha Hour", "Hostile Notes", "Soon Gone"]);
+
+    // Search by a word that is only in one episode's notes; Enter opens it.
+    let search = client
+        .find(Locator::Css("[data-testid=search-input]"))
+        .await
+        .expect("search box");
+    search.click().await.expect("search focused");
+    search
+        .send_keys(&NOTES_ONLY_WORD[..7])
+        .await
+        .expect("typed");
+    let hits = eventually("a search result", Duration::from_secs(10), || async {
+        let hits = texts_of(&client, "[data-testid=search-episode]").await;
+        (!hits.is_empty()).then_some(hits)
+    })
+    .await;
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    assert!(hits[0].contains("Perfectly normal episode"), "{hits:?}");
+    assert!(hits[0].contains("Hostile Notes"), "{hits:?}");
+    screenshot(&client, "search.png").await;
+    search.send_keys(ENTER).await.expect("Enter");
+    eventually(
+        "the hostile show's page",
+        Duration::from_secs(10),
+        || async {
+            text_of(&client, "[data-testid=show-title]")
+                .await
+                .filter(|t| t == "Hostile Notes")
+        },
+    )
+    .await;
+
+    // The notes are open (search opened them) and inert.
+    let notes = eventually("the episode's notes", Duration::from_secs(10), || async {
+        client
+            .execute(
+                "const n = document.querySelector('[data-testid=episode] .notes, [data-testid=episode-notes]'); return n ? n.innerHTML : null;",
+                vec![],
+            )
+            .await
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .filter(|html| html.contains(NOTES_ONLY_WORD))
+    })
+    .await;
+    for banned in [
+        "<script",
+        "onerror",
+        "onmouseover",
+        "javascript:",
+        "<iframe",
+        "<form",
+        "<style",
+        "<svg",
+    ] {
+        assert!(!notes.contains(banned), "{banned} survived: {notes}");
+    }
+    assert!(notes.contains("https://example.com/ok"), "{notes}");
+    // Hover and click what is left where the attacks were.
+    if let Ok(link) = client.find(Locator::LinkText("Click for more")).await {
+        let _ = link.click().await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let after = canary(&client).await;
+    assert_eq!(
+        after["pwned"],
+        serde_json::Value::Null,
+        "a script ran: {after}"
+    );
+    assert_eq!(after["title"], title_before, "the title changed: {after}");
+    screenshot(&client, "hostile-notes.png").await;
+
+    // The publisher takes a feed down: refresh says so and offers to unsubscribe.
+    server.route("/gone.xml", Route::status(410));
+    let gone_button = client
+        .find(Locator::XPath("//nav//button[.//span[text()='Soon Gone']]"))
+        .await
+        .expect("the gone show in the sidebar");
+    gone_button.click().await.expect("opened");
+    eventually("the gone show's page", Duration::from_secs(10), || async {
+        text_of(&client, "[data-testid=show-title]")
+            .await
+            .filter(|t| t == "Soon Gone")
+    })
+    .await;
+    click(&client, "[data-testid=refresh-show]").await;
+    let banner = eventually("the gone banner", Duration::from_secs(20), || async {
+        text_of(&client, "[data-testid=show-gone]").await
+    })
+    .await;
+    assert!(banner.contains("taken this feed down"), "{banner}");
+    screenshot(&client, "gone-feed.png").await;
+    client
+        .execute("window.confirm = () => true; return true;", vec![])
+        .await
+        .expect("confirmation answered");
+    click(&client, "[data-testid=show-gone] button").await;
+    let remaining = eventually("two shows left", Duration::from_secs(10), || async {
+        let titles = texts_of(&client, "nav .shows button span").await;
+        (titles.len() == 2).then_some(titles)
+    })
+    .await;
+    assert_eq!(remaining, vec!["Alpha Hour", "Hostile Notes"]);
+
+    let _ = client.close().await;
+    println!(
+        "e2e library journey wall time: {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+}
