@@ -18,7 +18,7 @@ use crate::error::Result;
 use crate::feed::plain_text;
 
 /// Episodes indexed per transaction.
-const INDEX_BATCH: i64 = 2_500;
+const INDEX_BATCH: i64 = 1_500;
 
 /// Rows per INSERT into the index (3 values each).
 const ROWS_PER_STATEMENT: usize = 300;
