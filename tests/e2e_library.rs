@@ -57,20 +57,24 @@ fn hostile_feed(base: &str) -> String {
     )
 }
 
-/// Hands the hidden OPML file input a file, as choosing it in the file dialog would.
-async fn choose_opml(client: &Client, contents: &str) {
-    let script = r#"
-        const input = document.querySelector('[data-testid=opml-file]');
-        const transfer = new DataTransfer();
-        transfer.items.add(new File([arguments[0]], 'subscriptions.opml', { type: 'text/x-opml' }));
-        input.files = transfer.files;
-        input.dispatchEvent(new Event('change', { bubbles: true }));
-        return input.files.length;"#;
-    let chosen = client
-        .execute(script, vec![contents.into()])
+/// Chooses `file` in the OPML file input, as picking it in the file dialog would (WebDriver
+/// sets a file input's files from a path typed into it).
+async fn choose_opml(client: &Client, file: &std::path::Path) {
+    client
+        .execute(
+            "document.querySelector('[data-testid=opml-file]').hidden = false; return true;",
+            vec![],
+        )
         .await
-        .expect("file handed to the input");
-    assert_eq!(chosen, serde_json::json!(1));
+        .expect("file input shown");
+    let input = client
+        .find(Locator::Css("[data-testid=opml-file]"))
+        .await
+        .expect("file input");
+    input
+        .send_keys(&file.to_string_lossy())
+        .await
+        .expect("file chosen");
 }
 
 async fn canary(client: &Client) -> serde_json::Value {
@@ -130,7 +134,9 @@ async fn import_search_hostile_notes_and_a_gone_feed() {
     let title_before = canary(&client).await["title"].clone();
 
     // Import: three shows arrive with their real titles; the broken entry is reported.
-    choose_opml(&client, &opml).await;
+    let opml_file = data.path().join("subscriptions.opml");
+    std::fs::write(&opml_file, &opml).expect("OPML written");
+    choose_opml(&client, &opml_file).await;
     let notice = eventually("the import summary", Duration::from_secs(60), || async {
         text_of(&client, "[data-testid=notice]")
             .await
