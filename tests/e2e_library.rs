@@ -107,6 +107,10 @@ async fn import_search_hostile_notes_and_a_gone_feed() {
             show_feed(&base, "Soon Gone", "e2e-gone"),
         ),
     );
+    let icon =
+        std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("icons/icon.png"))
+            .expect("icon");
+    server.route("/artwork.png", Route::ok("image/png", icon));
     server.route(
         "/hostile.xml",
         Route::ok("application/rss+xml", hostile_feed(&base)),
@@ -155,6 +159,24 @@ async fn import_search_hostile_notes_and_a_gone_feed() {
     )
     .await;
     assert_eq!(shows, vec!["Alpha Hour", "Hostile Notes", "Soon Gone"]);
+    // Imported shows get their artwork on their first fetch (the hostile feed has none).
+    let artwork = eventually(
+        "the imported shows' artwork",
+        Duration::from_secs(20),
+        || async {
+            let count = client
+                .execute(
+                    "return document.querySelectorAll('nav .shows img').length;",
+                    vec![],
+                )
+                .await
+                .ok()?
+                .as_u64()?;
+            (count == 2).then_some(count)
+        },
+    )
+    .await;
+    assert_eq!(artwork, 2);
 
     // Search by a word that is only in one episode's notes; Enter opens it.
     let search = client

@@ -208,7 +208,7 @@ pub fn feed(seed: u64, show: usize, episodes: usize, base: &str) -> String {
 <language>en</language>
 <description>{description}</description>
 <itunes:author>Host {show}</itunes:author>
-<itunes:image href="{base}/art/{show}.jpg"/>
+<itunes:image href="{base}/art/{show}.png"/>
 <itunes:category text="Technology"/>
 <podcast:guid>bench-{seed}-{show}</podcast:guid>
 "#,

@@ -180,7 +180,11 @@ async fn run(options: &Options, work: &Path) -> Result<(), String> {
         options.feeds, options.episodes, options.seed
     );
     let started = Instant::now();
-    let feeds = generate_all(options);
+    // Bind first: the feeds name their own server (artwork, enclosures) by address and port.
+    let (port, listeners) = server::bind(options.hosts)
+        .await
+        .map_err(|e| format!("the feed server could not bind: {e}"))?;
+    let feeds = generate_all(options, port);
     let xml_bytes: usize = feeds.iter().map(|f| f.plain.len()).sum();
     let gzip_bytes: usize = feeds.iter().map(|f| f.gzip.len()).sum();
     println!(
@@ -194,9 +198,7 @@ async fn run(options: &Options, work: &Path) -> Result<(), String> {
         latency: options.latency,
         counters: server::Counters::default(),
     });
-    let port = server::start(served.clone(), options.hosts)
-        .await
-        .map_err(|e| format!("the feed server could not bind: {e}"))?;
+    server::serve(served.clone(), listeners);
     let urls: Vec<String> = (0..options.feeds)
         .map(|n| {
             format!(
@@ -282,9 +284,7 @@ async fn run(options: &Options, work: &Path) -> Result<(), String> {
     micro(options, work).await
 }
 
-fn generate_all(options: &Options) -> Vec<server::Feed> {
-    // The base is fixed text; enclosure addresses need not be reachable for a refresh.
-    let base = "http://media.bench.invalid";
+fn generate_all(options: &Options, port: u16) -> Vec<server::Feed> {
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(2);
@@ -298,7 +298,8 @@ fn generate_all(options: &Options) -> Vec<server::Feed> {
                 scope.spawn(move || {
                     part.iter()
                         .map(|&n| {
-                            let xml = generate::feed(options.seed, n, options.episodes, base);
+                            let base = format!("http://{}:{port}", server::host(n, options.hosts));
+                            let xml = generate::feed(options.seed, n, options.episodes, &base);
                             let gzip = gzip(xml.as_bytes());
                             server::Feed {
                                 etag: format!("\"{}-{n}\"", options.seed),

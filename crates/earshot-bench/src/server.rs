@@ -43,14 +43,19 @@ pub fn host(n: usize, hosts: usize) -> Ipv4Addr {
     Ipv4Addr::new(127, 0, 0, 1 + (n % hosts) as u8)
 }
 
-/// Binds `hosts` loopback addresses on one port and serves until the runtime stops.
-pub async fn start(served: Arc<Served>, hosts: usize) -> std::io::Result<u16> {
+/// Binds `hosts` loopback addresses on one port.
+pub async fn bind(hosts: usize) -> std::io::Result<(u16, Vec<TcpListener>)> {
     let first = TcpListener::bind(SocketAddr::new(IpAddr::V4(host(0, hosts)), 0)).await?;
     let port = first.local_addr()?.port();
     let mut listeners = vec![first];
     for h in 1..hosts {
         listeners.push(TcpListener::bind(SocketAddr::new(IpAddr::V4(host(h, hosts)), port)).await?);
     }
+    Ok((port, listeners))
+}
+
+/// Serves on `listeners` until the runtime stops.
+pub fn serve(served: Arc<Served>, listeners: Vec<TcpListener>) {
     for listener in listeners {
         let served = served.clone();
         tokio::spawn(async move {
@@ -71,13 +76,22 @@ pub async fn start(served: Arc<Served>, hosts: usize) -> std::io::Result<u16> {
             }
         });
     }
-    Ok(port)
 }
+
+/// Every show's artwork: a small real PNG.
+const ARTWORK: &[u8] = include_bytes!("../../../icons/128x128.png");
 
 async fn answer(served: &Served, request: Request<Incoming>) -> Response<Full<Bytes>> {
     tokio::time::sleep(served.latency).await;
     served.counters.requests.fetch_add(1, Ordering::Relaxed);
     let path = request.uri().path();
+    if path.starts_with("/art/") {
+        let mut response = Response::new(Full::new(Bytes::from_static(ARTWORK)));
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static("image/png"));
+        return response;
+    }
     let feed = path
         .strip_prefix("/feeds/")
         .and_then(|rest| rest.strip_suffix(".xml"))

@@ -243,7 +243,7 @@ impl Core {
     }
 
     /// Best effort: a show without artwork is still a show.
-    async fn cache_artwork(&self, show: ShowId, artwork_url: &str) {
+    pub(crate) async fn cache_artwork(&self, show: ShowId, artwork_url: &str) {
         let fetched = match url::Url::parse(artwork_url) {
             Ok(url) => self.feeds.get(&url, artwork::ARTWORK_LIMIT_BYTES).await,
             Err(_) => return,

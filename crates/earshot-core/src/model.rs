@@ -55,6 +55,8 @@ pub struct Show {
     pub gone_at: Option<UnixTime>,
     pub episode_count: u32,
     pub unplayed_count: u32,
+    /// When the newest episode came out: what "recently updated" sorts by.
+    pub latest_episode_at: Option<UnixTime>,
     pub language: Option<String>,
     pub explicit: Option<bool>,
     pub podcast_guid: Option<String>,

@@ -158,6 +158,12 @@ impl Core {
             .store_feed(&state.feed_url, &parsed, &meta, None, now)
             .await?;
 
+        // Artwork the show does not have yet (an imported show's first fetch), or new artwork.
+        if let Some(artwork_url) = &parsed.artwork_url
+            && (!state.artwork_cached || state.artwork_url.as_ref() != Some(artwork_url))
+        {
+            self.cache_artwork(show, artwork_url).await;
+        }
         // The publisher's own word (itunes:new-feed-url, <redirect>) beats a redirect.
         let moved_to = parsed
             .new_feed_url

@@ -207,3 +207,102 @@ async fn a_library_from_a_newer_version_is_refused_untouched() {
         "the file is not touched"
     );
 }
+
+#[tokio::test]
+async fn the_same_show_by_another_road_is_recognised() {
+    let (server, _dir, core) = setup().await;
+    let show = core
+        .subscribe(&server.url("/feed.xml"), NOW)
+        .await
+        .expect("subscribed");
+    // Through a permanent redirect to the same feed.
+    let again = core
+        .subscribe(&server.url("/moved"), NOW)
+        .await
+        .expect("recognised");
+    assert_eq!(again.id, show.id);
+    // The same podcast:guid at another address.
+    server.route(
+        "/mirror.xml",
+        Route::ok("application/rss+xml", fixture_feed(&server.base())),
+    );
+    let mirror = core
+        .subscribe(&server.url("/mirror.xml"), NOW)
+        .await
+        .expect("recognised");
+    assert_eq!(mirror.id, show.id);
+    assert_eq!(core.shows().await.expect("shows").len(), 1);
+}
+
+#[tokio::test]
+async fn a_web_page_leads_to_its_feed() {
+    let (server, _dir, core) = setup().await;
+    server.route(
+        "/show/",
+        Route::ok(
+            "text/html; charset=utf-8",
+            r#"<!doctype html><html><head><title>The show</title>
+            <link rel="alternate" type="application/rss+xml" title="Feed" href="/feed.xml">
+            </head><body>Listen!</body></html>"#,
+        ),
+    );
+    let show = core
+        .subscribe(&server.url("/show/"), NOW)
+        .await
+        .expect("subscribed through the page");
+    assert_eq!(show.title, "The Backend Hour");
+    assert_eq!(show.feed_url, server.url("/feed.xml"));
+    // A page without a feed link is still a clear error.
+    let error = core
+        .subscribe(&server.url("/page.html"), NOW)
+        .await
+        .expect_err("no feed there");
+    assert_eq!(error.code(), ErrorCode::NotAFeed);
+}
+
+#[tokio::test]
+async fn a_private_feed_is_fetched_with_its_credentials_which_are_kept_apart() {
+    let (server, dir, core) = setup().await;
+    server.route(
+        "/private.xml",
+        Route::ok("application/rss+xml", fixture_feed(&server.base()))
+            .with_basic_auth("listener", "s3cret:pass"),
+    );
+    let without = core
+        .subscribe(&server.url("/private.xml"), NOW)
+        .await
+        .expect_err("401 without credentials");
+    assert!(without.to_string().contains("401"), "{without}");
+
+    let base = server.base();
+    let with = format!(
+        "{}://listener:s3cret%3Apass@{}/private.xml",
+        &base[..base.find("://").expect("scheme")],
+        &base[base.find("://").expect("scheme") + 3..]
+    );
+    let show = core.subscribe(&with, NOW).await.expect("subscribed");
+    assert_eq!(show.feed_url, server.url("/private.xml"));
+    assert!(!show.feed_url.contains("s3cret"));
+    // A refresh sends them again.
+    server.route(
+        "/private.xml",
+        Route::ok("application/rss+xml", fixture_feed(&server.base()))
+            .with_header("ETag", "\"p1\"")
+            .with_basic_auth("listener", "s3cret:pass"),
+    );
+    let outcome = core.refresh_show(show.id, NOW + 60).await.expect("refresh");
+    assert!(
+        !matches!(outcome, earshot_core::RefreshOutcome::Failed { .. }),
+        "{outcome:?}"
+    );
+    // Never in what is shown: a failure's message names the address without them.
+    server.route("/private.xml", Route::status(500));
+    core.refresh_show(show.id, NOW + 120)
+        .await
+        .expect("refresh");
+    let failed = core.show_page(show.id).await.expect("page").show;
+    let message = failed.last_error.expect("the failure is recorded");
+    assert!(message.contains("500"), "{message}");
+    assert!(!message.contains("s3cret"), "{message}");
+    drop(dir);
+}

@@ -43,6 +43,8 @@ pub struct Route {
     /// The body gzip-encoded, sent instead when the request accepts gzip.
     gzip: Option<Arc<Vec<u8>>>,
     chunked: bool,
+    /// The `Authorization` header this route demands; anything else gets 401.
+    authorization: Option<String>,
 }
 
 /// How a response goes out: in full, or cut short in one of the ways real servers fail.
@@ -67,7 +69,17 @@ impl Route {
             delivery: Delivery::Complete,
             gzip: None,
             chunked: false,
+            authorization: None,
         }
+    }
+
+    /// Demands HTTP Basic credentials: without exactly these, the answer is 401.
+    pub fn with_basic_auth(mut self, user: &str, password: &str) -> Self {
+        self.authorization = Some(format!(
+            "Basic {}",
+            base64(format!("{user}:{password}").as_bytes())
+        ));
+        self
     }
 
     /// 200 with this body.
@@ -311,6 +323,7 @@ async fn serve(
         let mut validators = Vec::new();
         let mut gzip_ok = false;
         let mut close = false;
+        let mut authorization = None;
         loop {
             let mut line = String::new();
             if reader.read_line(&mut line).await? == 0 {
@@ -327,6 +340,8 @@ async fn serve(
                     || name.eq_ignore_ascii_case("if-modified-since")
                 {
                     validators.push(value.trim().to_string());
+                } else if name.eq_ignore_ascii_case("authorization") {
+                    authorization = Some(value.trim().to_string());
                 } else if name.eq_ignore_ascii_case("accept-encoding") {
                     gzip_ok = accepts_gzip(value);
                 } else if name.eq_ignore_ascii_case("connection") {
@@ -347,12 +362,15 @@ async fn serve(
                 (None, false) => format!("{method} {path} (conditional)"),
                 (None, true) => format!("{method} {path}"),
             });
-        let route = routes
+        let mut route = routes
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .get(path.split('?').next().unwrap_or(&path))
             .cloned()
             .unwrap_or_else(|| Route::status(404));
+        if route.authorization.is_some() && route.authorization != authorization {
+            route = Route::status(401).with_header("WWW-Authenticate", "Basic realm=\"private\"");
+        }
         if route.delivery == Delivery::HangUp {
             return Ok(());
         }
@@ -561,6 +579,28 @@ fn parse_range(header: &str, len: usize) -> Option<std::ops::Range<usize>> {
         (start, end)
     };
     (start < end && start < len).then_some(start..end)
+}
+
+/// Standard base64 with padding, for `Authorization: Basic`.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * i)) as usize & 63]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -42,6 +42,9 @@ pub struct FeedState {
     /// The server asked not to be fetched before this time.
     pub retry_after: Option<UnixTime>,
     pub credentials: Option<Credentials>,
+    /// The artwork address the feed gave last, and whether a copy is cached.
+    pub artwork_url: Option<String>,
+    pub artwork_cached: bool,
 }
 
 /// A subscription in brief.
@@ -80,6 +83,7 @@ const SHOW_COLUMNS: &str = "s.id, s.feed_url, s.title, s.author, s.description_h
      s.categories_json, s.artwork_cached, s.refreshed_at, s.last_error, s.last_error_at, \
      s.gone_at, s.language, s.explicit, s.podcast_guid, s.funding_json, \
      (SELECT COUNT(*) FROM episodes e WHERE e.show_id = s.id) AS episode_count, \
+     (SELECT MAX(e.published_at) FROM episodes e WHERE e.show_id = s.id) AS latest_episode_at, \
      (SELECT COUNT(*) FROM episodes e LEFT JOIN playback p ON p.episode_id = e.id \
          WHERE e.show_id = s.id AND COALESCE(p.played, 0) = 0) AS unplayed_count";
 
@@ -451,7 +455,7 @@ impl Library {
     pub async fn feed_state(&self, show: ShowId) -> Result<FeedState> {
         let row: Option<FeedStateRow> = sqlx::query_as(
             "SELECT feed_url, etag, last_modified, body_sha256, retry_after, auth_user, \
-                 auth_password FROM shows WHERE id = ?",
+                 auth_password, artwork_url, artwork_cached FROM shows WHERE id = ?",
         )
         .bind(show.0)
         .fetch_optional(&self.pool)

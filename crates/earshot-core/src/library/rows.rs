@@ -19,6 +19,7 @@ pub(super) struct ShowRow {
     last_error_at: Option<i64>,
     gone_at: Option<i64>,
     episode_count: i64,
+    latest_episode_at: Option<i64>,
     unplayed_count: i64,
     language: Option<String>,
     explicit: Option<bool>,
@@ -43,6 +44,7 @@ impl From<ShowRow> for Show {
             gone_at: row.gone_at,
             episode_count: u32::try_from(row.episode_count).unwrap_or(u32::MAX),
             unplayed_count: u32::try_from(row.unplayed_count).unwrap_or(u32::MAX),
+            latest_episode_at: row.latest_episode_at,
             language: row.language,
             explicit: row.explicit,
             podcast_guid: row.podcast_guid,
@@ -119,6 +121,8 @@ pub(super) struct FeedStateRow {
     retry_after: Option<i64>,
     auth_user: Option<String>,
     auth_password: Option<String>,
+    artwork_url: Option<String>,
+    artwork_cached: bool,
 }
 
 impl From<FeedStateRow> for FeedState {
@@ -138,6 +142,8 @@ impl From<FeedStateRow> for FeedState {
                 }),
                 _ => None,
             },
+            artwork_url: row.artwork_url,
+            artwork_cached: row.artwork_cached,
         }
     }
 }

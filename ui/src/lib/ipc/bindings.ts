@@ -257,6 +257,8 @@ export type Show = {
 	goneAt: number | null,
 	episodeCount: number,
 	unplayedCount: number,
+	/**  When the newest episode came out: what "recently updated" sorts by. */
+	latestEpisodeAt: number | null,
 	language: string | null,
 	explicit: boolean | null,
 	podcastGuid: string | null,
