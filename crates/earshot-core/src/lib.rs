@@ -63,8 +63,8 @@ pub struct Core {
     library: Library,
     feeds: FeedClient,
     artwork: ArtworkStore,
-    /// Parses at once no more feeds than there are cores: more would only hold more parsed
-    /// feeds in memory while they wait for the database.
+    /// Feeds parsed or waiting to be stored at once: one more than there are cores, so one can
+    /// be stored while the others parse; more would only hold parsed feeds in memory.
     parsing: Arc<tokio::sync::Semaphore>,
     /// One lock per show, so two refreshes of one feed never run at once (single flight).
     in_flight: Arc<Mutex<HashMap<ShowId, Arc<tokio::sync::Mutex<()>>>>>,
@@ -81,7 +81,7 @@ impl Core {
             artwork: ArtworkStore::new(config.data_dir.join("artwork")),
             in_flight: Arc::default(),
             parsing: Arc::new(tokio::sync::Semaphore::new(
-                std::thread::available_parallelism().map_or(2, |n| n.get()),
+                std::thread::available_parallelism().map_or(2, |n| n.get()) + 1,
             )),
         })
     }
@@ -338,7 +338,9 @@ pub struct ImportReport {
 
 /// Parses a fetched body off the async threads. Gives the fetch back either way, so a web page
 /// can be searched for its feed link.
-async fn parse_fetched(fetched: feed::Fetched) -> (feed::Fetched, Result<feed::ParsedFeed>) {
+pub(crate) async fn parse_fetched(
+    fetched: feed::Fetched,
+) -> (feed::Fetched, Result<feed::ParsedFeed>) {
     let url = fetched.final_url.clone();
     let joined = tokio::task::spawn_blocking(move || {
         let parsed = feed::parse_feed(&fetched.body, &fetched.final_url);

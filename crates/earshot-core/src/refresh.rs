@@ -146,7 +146,10 @@ impl Core {
                 .await?;
             return Ok(RefreshOutcome::Unchanged);
         }
-        let (fetched, parsed) = self.parse(fetched).await;
+        // The permit is held until the feed is stored: parsed feeds waiting for the database are
+        // what a large refresh's memory is made of.
+        let permit = self.parsing.acquire().await;
+        let (fetched, parsed) = crate::parse_fetched(fetched).await;
         let parsed = parsed?;
         let meta = FeedMeta {
             etag: fetched.etag,
@@ -157,16 +160,17 @@ impl Core {
             .library
             .store_feed(&state.feed_url, &parsed, &meta, None, now)
             .await?;
+        let (artwork_url, new_feed_url) = (parsed.artwork_url, parsed.new_feed_url);
+        drop(permit);
 
         // Artwork the show does not have yet (an imported show's first fetch), or new artwork.
-        if let Some(artwork_url) = &parsed.artwork_url
+        if let Some(artwork_url) = &artwork_url
             && (!state.artwork_cached || state.artwork_url.as_ref() != Some(artwork_url))
         {
             self.cache_artwork(show, artwork_url).await;
         }
         // The publisher's own word (itunes:new-feed-url, <redirect>) beats a redirect.
-        let moved_to = parsed
-            .new_feed_url
+        let moved_to = new_feed_url
             .as_deref()
             .or(Some(fetched.permanent_url.as_str()));
         self.follow_move(show, &url, moved_to).await?;

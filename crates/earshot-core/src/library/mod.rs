@@ -104,9 +104,7 @@ impl Library {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5))
-            // A bigger page cache than SQLite's 2 MB default (per connection, filled only as
-            // used), and fewer, larger WAL checkpoints during a refresh.
-            .pragma("cache_size", "-4096")
+            // Fewer, larger WAL checkpoints during a refresh.
             .pragma("wal_autocheckpoint", "8192");
         let attach = format!(
             "ATTACH DATABASE '{}' AS search",
