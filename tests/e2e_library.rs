@@ -1,7 +1,8 @@
 //! The library journey, in the real app over WebDriver: import an OPML file with three shows,
 //! watch them arrive, find an episode by a word that appears only in its notes, check that a
-//! feed's hostile show notes stay inert (a canary proves no script ran), then see a feed that
-//! the server has taken down (410) offered for unsubscribing, and unsubscribe.
+//! feed's hostile show notes stay inert (a canary proves no script ran), see a feed that the
+//! server has taken down (410) offered for unsubscribing, and unsubscribe; then choose the dark
+//! theme and a skip length, restart, and find both kept.
 
 mod common;
 
@@ -281,6 +282,92 @@ async fn import_search_hostile_notes_and_a_gone_feed() {
     .await;
     assert_eq!(remaining, vec!["Alpha Hour", "Hostile Notes"]);
 
+    // Settings: the dark theme applies at once and survives a restart; so does a skip length.
+    click(&client, "[data-testid=open-settings]").await;
+    eventually("the settings page", Duration::from_secs(10), || async {
+        client
+            .find(Locator::Css("[data-testid=theme-dark]"))
+            .await
+            .ok()
+    })
+    .await;
+    screenshot(&client, "settings-light.png").await;
+    click(&client, "[data-testid=theme-dark]").await;
+    // Typing into a number field is unreliable over WebKitWebDriver; set it as an edit would.
+    client
+        .execute(
+            "const f = document.querySelector('[data-testid=setting-skip-forward]'); \
+             f.value = '45'; f.dispatchEvent(new Event('change', { bubbles: true })); return true;",
+            vec![],
+        )
+        .await
+        .expect("skip length changed");
+    let theme = || async {
+        client
+            .execute("return document.documentElement.dataset.theme;", vec![])
+            .await
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+    };
+    let now_dark = eventually("the dark theme", Duration::from_secs(5), || async {
+        theme().await.filter(|t| t == "dark")
+    })
+    .await;
+    assert_eq!(now_dark, "dark");
+    eventually("the setting saved", Duration::from_secs(5), || async {
+        text_of(&client, "[data-testid=settings-page] .saved")
+            .await
+            .filter(|t| t == "Saved")
+    })
+    .await;
+    screenshot(&client, "settings-dark.png").await;
+    client
+        .find(Locator::XPath(
+            "//nav//button[.//span[text()='Alpha Hour']]",
+        ))
+        .await
+        .expect("a show in the sidebar")
+        .click()
+        .await
+        .expect("opened");
+    eventually("the show page", Duration::from_secs(10), || async {
+        text_of(&client, "[data-testid=show-title]").await
+    })
+    .await;
+    screenshot(&client, "show-page-dark.png").await;
+    let _ = client.close().await;
+
+    drop(driver);
+    let driver = start_driver(&display, data.path());
+    let client = launch(&driver).await;
+    let restored = eventually(
+        "the theme after a restart",
+        Duration::from_secs(30),
+        || async {
+            client
+                .execute("return document.documentElement.dataset.theme;", vec![])
+                .await
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .filter(|t| t == "dark")
+        },
+    )
+    .await;
+    assert_eq!(restored, "dark");
+    click(&client, "[data-testid=open-settings]").await;
+    let kept = eventually(
+        "the skip length after a restart",
+        Duration::from_secs(10),
+        || async {
+            let field = client
+                .find(Locator::Css("[data-testid=setting-skip-forward]"))
+                .await
+                .ok()?;
+            field.prop("value").await.ok().flatten()
+        },
+    )
+    .await;
+    assert_eq!(kept, "45");
     let _ = client.close().await;
     println!(
         "e2e library journey wall time: {:.1} s",

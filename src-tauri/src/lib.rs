@@ -57,6 +57,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::library::unsubscribe,
             commands::library::search_library,
             commands::library::import_opml,
+            commands::settings::get_settings,
+            commands::settings::update_settings,
             commands::library::export_opml,
             commands::queue::get_queue,
             commands::queue::enqueue_episode,

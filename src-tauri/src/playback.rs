@@ -30,6 +30,17 @@ impl Playback {
         self.player.as_ref().map_err(|e| e.clone().into())
     }
 
+    /// Hands the player the settings it holds: speed and rewind-on-resume.
+    pub fn apply_settings(&self, settings: &crate::settings::AppSettings) {
+        if let Ok(player) = &self.player {
+            player.set_rate(settings.playback_rate);
+            player.set_rewind_on_resume(earshot_player::RewindOnResume {
+                rewind_secs: settings.rewind_on_resume_secs,
+                ..Default::default()
+            });
+        }
+    }
+
     /// Puts `episode` in the player as `begin` says.
     pub async fn start(
         &self,

@@ -5,8 +5,35 @@ use std::ops::RangeInclusive;
 use std::path::Path;
 use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Wry};
 use tauri_plugin_store::{Store, StoreExt};
+
+/// The colour scheme: the system's, or always light or dark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "lowercase")]
+pub enum Theme {
+    #[default]
+    System,
+    Light,
+    Dark,
+}
+
+/// Every setting the settings screen shows, as one value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AppSettings {
+    pub theme: Theme,
+    pub skip_back_secs: f64,
+    pub skip_forward_secs: f64,
+    /// The speed episodes play at (changing speed in the player changes it too).
+    pub playback_rate: f64,
+    pub refresh_minutes: f64,
+    /// Seconds to go back when resuming after a long pause; 0 is off.
+    pub rewind_on_resume_secs: f64,
+}
+
+const THEME_KEY: &str = "theme";
 
 /// One numeric setting: its key in the store, default and valid range.
 struct Number {
@@ -70,7 +97,11 @@ impl Settings {
     }
 
     fn set(&self, setting: &Number, value: f64) {
-        let value = value.clamp(*setting.range.start(), *setting.range.end());
+        let value = if value.is_finite() {
+            value.clamp(*setting.range.start(), *setting.range.end())
+        } else {
+            setting.default
+        };
         self.store.set(setting.key, value);
         if let Err(error) = self.store.save() {
             tracing::warn!(%error, key = setting.key, "settings not saved");
@@ -108,5 +139,38 @@ impl Settings {
 
     pub fn refresh_minutes(&self) -> f64 {
         self.get(&REFRESH_MINUTES)
+    }
+
+    pub fn theme(&self) -> Theme {
+        self.store
+            .get(THEME_KEY)
+            .and_then(|v| serde_json::from_value(v).ok())
+            .unwrap_or_default()
+    }
+
+    /// All settings, as the settings screen shows them.
+    pub fn snapshot(&self) -> AppSettings {
+        AppSettings {
+            theme: self.theme(),
+            skip_back_secs: self.skip_back_secs(),
+            skip_forward_secs: self.skip_forward_secs(),
+            playback_rate: self.playback_rate(),
+            refresh_minutes: self.refresh_minutes(),
+            rewind_on_resume_secs: self.rewind_on_resume_secs(),
+        }
+    }
+
+    /// Stores every setting (each clamped to its range) and returns what was stored.
+    pub fn update(&self, settings: &AppSettings) -> AppSettings {
+        match serde_json::to_value(settings.theme) {
+            Ok(theme) => self.store.set(THEME_KEY, theme),
+            Err(error) => tracing::warn!(%error, "theme not saved"),
+        }
+        self.set(&SKIP_BACK, settings.skip_back_secs);
+        self.set(&SKIP_FORWARD, settings.skip_forward_secs);
+        self.set(&PLAYBACK_RATE, settings.playback_rate);
+        self.set(&REFRESH_MINUTES, settings.refresh_minutes);
+        self.set(&REWIND_ON_RESUME, settings.rewind_on_resume_secs);
+        self.snapshot()
     }
 }

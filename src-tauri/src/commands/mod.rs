@@ -5,3 +5,4 @@ pub mod library;
 pub mod links;
 pub mod player;
 pub mod queue;
+pub mod settings;

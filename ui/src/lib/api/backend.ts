@@ -4,6 +4,7 @@
 import {
   commands,
   events,
+  type AppSettings,
   type CommandError,
   type Episode,
   type EpisodeId,
@@ -72,6 +73,9 @@ export interface Backend {
   importOpml(contents: string): Promise<ImportSummary>;
   /** Resolves to the saved file's path, or null when the listener cancelled. */
   exportOpml(): Promise<string | null>;
+  getSettings(): Promise<AppSettings>;
+  /** Stores the settings; resolves to what was stored (each value kept to its range). */
+  updateSettings(settings: AppSettings): Promise<AppSettings>;
 }
 
 export const tauriBackend: Backend = {
@@ -144,6 +148,8 @@ export const tauriBackend: Backend = {
   searchLibrary: async (text) => unwrap(await commands.searchLibrary(text)),
   importOpml: async (contents) => unwrap(await commands.importOpml(contents)),
   exportOpml: async () => unwrap(await commands.exportOpml()),
+  getSettings: async () => unwrap(await commands.getSettings()),
+  updateSettings: async (settings) => unwrap(await commands.updateSettings(settings)),
 };
 
 /** The message to show for anything a backend call threw. */

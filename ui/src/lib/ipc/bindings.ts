@@ -31,6 +31,9 @@ export const commands = {
 	 *  as `RefreshProgressed` events).
 	 */
 	importOpml: (contents: string) => typedError<ImportSummary, CommandError>(__TAURI_INVOKE("import_opml", { contents })),
+	getSettings: () => typedError<AppSettings, CommandError>(__TAURI_INVOKE("get_settings")),
+	/**  Stores the settings (each kept to its valid range) and applies those the player holds. */
+	updateSettings: (settings: AppSettings) => typedError<AppSettings, CommandError>(__TAURI_INVOKE("update_settings", { settings })),
 	/**
 	 *  Asks where to save, then writes every subscription there as OPML. Returns the file's path,
 	 *  or nothing when the listener cancelled.
@@ -76,6 +79,18 @@ export const events = {
 };
 
 /* Types */
+/**  Every setting the settings screen shows, as one value. */
+export type AppSettings = {
+	theme: Theme,
+	skipBackSecs: number | null,
+	skipForwardSecs: number | null,
+	/**  The speed episodes play at (changing speed in the player changes it too). */
+	playbackRate: number | null,
+	refreshMinutes: number | null,
+	/**  Seconds to go back when resuming after a long pause; 0 is off. */
+	rewindOnResumeSecs: number | null,
+};
+
 export type CommandError = { kind: "library"; code: ErrorCode; message: string } | { kind: "playback"; code: PlayerErrorCode; message: string };
 
 export type Episode = {
@@ -309,6 +324,9 @@ export type Status =
 "buffering" | "playing" | "paused" | 
 /**  The track played to its end. */
 "ended";
+
+/**  The colour scheme: the system's, or always light or dark. */
+export type Theme = "system" | "light" | "dark";
 
 /**  What to play, and how to describe it to the listener and the OS. */
 export type Track = {
