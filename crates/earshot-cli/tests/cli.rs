@@ -8,18 +8,7 @@ use earshot_testkit::{FixtureServer, Route};
 use serde_json::Value;
 
 fn fixture_feed(base: &str, title: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/show/feed.xml");
-    std::fs::read_to_string(path)
-        .expect("fixture feed")
-        .replace("{{BASE}}", base)
-        .replace(
-            "<title>The Backend Hour</title>",
-            &format!("<title>{title}</title>"),
-        )
-        .replace(
-            "<podcast:guid>4a6d3c2e-4c1b-5b0e-9a77-2d1c0f3e8b11</podcast:guid>",
-            &format!("<podcast:guid>cli-{title}</podcast:guid>"),
-        )
+    earshot_testkit::fixture_show(base, title, &format!("cli-{title}"))
 }
 
 fn cli(data: &Path, args: &[&str]) -> Output {

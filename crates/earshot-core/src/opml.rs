@@ -123,14 +123,7 @@ fn attribute(element: &BytesStart<'_>, name: &str) -> Option<String> {
                 .as_ref()
                 .eq_ignore_ascii_case(name.as_bytes())
         })
-        .map(|a| {
-            let raw = String::from_utf8_lossy(&a.value).into_owned();
-            match quick_xml::escape::unescape(&raw) {
-                Ok(value) => value.trim().to_string(),
-                Err(_) => raw.trim().to_string(),
-            }
-        })
-        .filter(|v| !v.is_empty())
+        .and_then(|a| crate::feed::attribute_text(&a.value))
 }
 
 /// Writes an OPML 2.0 subscription list.

@@ -28,18 +28,7 @@ const LIMIT: usize = 50_000_000;
 /// The fixture show as show `key`: its own title and its own `podcast:guid`, so that it is a
 /// show of its own and not the same show under another address.
 fn feed(base: &str, key: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/show/feed.xml");
-    std::fs::read_to_string(path)
-        .expect("fixture feed")
-        .replace("{{BASE}}", base)
-        .replace(
-            "<title>The Backend Hour</title>",
-            &format!("<title>{}</title>", title(key)),
-        )
-        .replace(
-            "<podcast:guid>4a6d3c2e-4c1b-5b0e-9a77-2d1c0f3e8b11</podcast:guid>",
-            &format!("<podcast:guid>faults-{key}</podcast:guid>"),
-        )
+    earshot_testkit::fixture_show(base, &title(key), &format!("faults-{key}"))
 }
 
 fn title(key: &str) -> String {

@@ -10,19 +10,7 @@ use earshot_testkit::{FixtureServer, Route};
 const NOW: i64 = 1_795_000_000;
 
 fn feed(base: &str, title: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/show/feed.xml");
-    std::fs::read_to_string(path)
-        .expect("fixture feed")
-        .replace("{{BASE}}", base)
-        .replace(
-            "<title>The Backend Hour</title>",
-            &format!("<title>{title}</title>"),
-        )
-        // Each test show is its own show, not the same show under another address.
-        .replace(
-            "<podcast:guid>4a6d3c2e-4c1b-5b0e-9a77-2d1c0f3e8b11</podcast:guid>",
-            &format!("<podcast:guid>test-{title}</podcast:guid>"),
-        )
+    earshot_testkit::fixture_show(base, title, &format!("test-{title}"))
 }
 
 /// The same feed with one more episode at the top.

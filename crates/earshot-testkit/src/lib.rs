@@ -581,6 +581,22 @@ fn parse_range(header: &str, len: usize) -> Option<std::ops::Range<usize>> {
     (start < end && start < len).then_some(start..end)
 }
 
+/// The project's fixture show (`tests/fixtures/show/feed.xml`, 24 episodes) served from `base`,
+/// renamed `title` and given its own `podcast:guid` (from `key`), so that several copies are
+/// several shows rather than one show at several addresses.
+pub fn fixture_show(base: &str, title: &str, key: &str) -> String {
+    const FEED: &str = include_str!("../../../tests/fixtures/show/feed.xml");
+    FEED.replace("{{BASE}}", base)
+        .replace(
+            "<title>The Backend Hour</title>",
+            &format!("<title>{title}</title>"),
+        )
+        .replace(
+            "<podcast:guid>4a6d3c2e-4c1b-5b0e-9a77-2d1c0f3e8b11</podcast:guid>",
+            &format!("<podcast:guid>{key}</podcast:guid>"),
+        )
+}
+
 /// Standard base64 with padding, for `Authorization: Basic`.
 fn base64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

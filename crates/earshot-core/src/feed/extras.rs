@@ -326,14 +326,19 @@ fn attr(start: &BytesStart<'_>, name: &[u8]) -> Option<String> {
         .attributes()
         .flatten()
         .find(|a| a.key.local_name().as_ref() == name)
-        .map(|a| {
-            let raw = String::from_utf8_lossy(&a.value).into_owned();
-            match quick_xml::escape::unescape(&raw) {
-                Ok(value) => value.trim().to_string(),
-                Err(_) => raw.trim().to_string(),
-            }
-        })
-        .filter(|v| !v.is_empty())
+        .and_then(|a| attribute_text(&a.value))
+}
+
+/// An attribute's value, trimmed, with XML's own five entities and character references
+/// decoded. Anything else (an entity a DOCTYPE declares) is left as written, never expanded.
+/// `None` when empty.
+pub(crate) fn attribute_text(raw: &[u8]) -> Option<String> {
+    let raw = String::from_utf8_lossy(raw).into_owned();
+    let value = match quick_xml::escape::unescape(&raw) {
+        Ok(value) => value.trim().to_string(),
+        Err(_) => raw.trim().to_string(),
+    };
+    (!value.is_empty()).then_some(value)
 }
 
 fn explicit(value: &str) -> Option<bool> {

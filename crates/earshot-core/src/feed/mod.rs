@@ -10,6 +10,7 @@ mod parse;
 
 pub use discover::feed_links;
 pub use duration::parse_duration;
+pub(crate) use extras::attribute_text;
 pub use extras::{Funding, Person, Transcript};
 pub use fetch::{
     Credentials, FeedClient, Fetch, FetchOptions, Fetched, MAX_REDIRECTS, Request,
