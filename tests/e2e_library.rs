@@ -58,6 +58,50 @@ fn hostile_feed(base: &str) -> String {
     )
 }
 
+/// A show with `count` episodes, a day apart, each with a little HTML in its notes.
+fn long_feed(base: &str, count: usize) -> String {
+    let mut xml = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"><channel>
+<title>Long Show</title><link>{base}/</link><description>Five thousand episodes.</description>
+"#
+    );
+    for n in (1..=count).rev() {
+        let day = 1_795_000_000 - (count - n) as i64 * 86_400;
+        xml.push_str(&format!(
+            "<item><title>Long episode {n}</title><guid>long-{n}</guid><pubDate>{date}</pubDate>\
+             <itunes:duration>31:{m:02}</itunes:duration>\
+             <enclosure url=\"{base}/audio/long-{n}.mp3\" type=\"audio/mpeg\" length=\"1000\"/>\
+             <description><![CDATA[<p>Episode {n}: <b>notes</b> at 1:{m:02} and more.</p>]]></description></item>\n",
+            date = rfc2822(day),
+            m = n % 60,
+        ));
+    }
+    xml.push_str("</channel></rss>\n");
+    xml
+}
+
+/// An RFC 2822 date (08:00 UTC) for the day of `unix`, without a date library.
+fn rfc2822(unix: i64) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let days = unix.div_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{day:02} {} {year} 08:00:00 +0000",
+        MONTHS[(month - 1) as usize]
+    )
+}
+
 /// Chooses `file` in the OPML file input, as picking it in the file dialog would (WebDriver
 /// sets a file input's files from a path typed into it).
 async fn choose_opml(client: &Client, file: &std::path::Path) {
@@ -281,6 +325,83 @@ async fn import_search_hostile_notes_and_a_gone_feed() {
     })
     .await;
     assert_eq!(remaining, vec!["Alpha Hour", "Hostile Notes"]);
+
+    // A show with 5,000 episodes: the first rows appear quickly, more arrive on scrolling.
+    server.route(
+        "/long.xml",
+        Route::ok("application/rss+xml", long_feed(&base, 5_000)),
+    );
+    click(&client, "[data-testid=add-podcast]").await;
+    add_podcast(&client, &server.url("/long.xml")).await;
+    eventually("the long show's page", Duration::from_secs(60), || async {
+        text_of(&client, "[data-testid=show-title]")
+            .await
+            .filter(|t| t == "Long Show")
+    })
+    .await;
+    // Measured in the page: from the click on the show to its first rows on screen.
+    client
+        .find(Locator::XPath(
+            "//nav//button[.//span[text()='Alpha Hour']]",
+        ))
+        .await
+        .expect("another show")
+        .click()
+        .await
+        .expect("opened");
+    eventually("another show's page", Duration::from_secs(10), || async {
+        text_of(&client, "[data-testid=show-title]")
+            .await
+            .filter(|t| t == "Alpha Hour")
+    })
+    .await;
+    let first_rows_ms = client
+        .execute_async(
+            r#"const done = arguments[arguments.length - 1];
+            const button = [...document.querySelectorAll('nav .shows button')]
+                .find(b => b.textContent.includes('Long Show'));
+            const start = performance.now();
+            button.click();
+            (function check() {
+                const title = document.querySelector('[data-testid=show-title]');
+                const row = document.querySelector('[data-testid=episode] [data-testid=episode-title]');
+                if (title && title.textContent === 'Long Show' && row && row.textContent === 'Long episode 5000') {
+                    done(performance.now() - start);
+                } else {
+                    requestAnimationFrame(check);
+                }
+            })();"#,
+            vec![],
+        )
+        .await
+        .expect("first rows timed")
+        .as_f64()
+        .expect("milliseconds");
+    println!("e2e: first rows of a 5,000-episode show after {first_rows_ms:.0} ms");
+    let count = text_of(&client, "[data-testid=episode-count]")
+        .await
+        .expect("count");
+    assert_eq!(count, "(5000/5000)");
+    let loaded = texts_of(&client, "[data-testid=episode]").await.len();
+    assert!(loaded <= 200, "{loaded} rows rendered up front");
+    client
+        .execute(
+            "document.querySelector('main.content').scrollTop = 1e9; return true;",
+            vec![],
+        )
+        .await
+        .expect("scrolled");
+    let more = eventually(
+        "more rows after scrolling",
+        Duration::from_secs(10),
+        || async {
+            let rows = texts_of(&client, "[data-testid=episode]").await.len();
+            (rows > loaded).then_some(rows)
+        },
+    )
+    .await;
+    assert!(more > loaded);
+    screenshot(&client, "long-show.png").await;
 
     // Settings: the dark theme applies at once and survives a restart; so does a skip length.
     click(&client, "[data-testid=open-settings]").await;

@@ -49,7 +49,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         .commands(collect_commands![
             commands::library::subscribe,
             commands::library::list_shows,
-            commands::library::get_show_page,
+            commands::library::get_show,
+            commands::library::get_episodes,
             commands::library::get_episode,
             commands::library::set_episode_played,
             commands::library::refresh_show,

@@ -494,12 +494,19 @@ async fn micro(options: &Options, work: &Path) -> Result<(), String> {
     for _ in 0..101 {
         let started = Instant::now();
         let page = core
-            .library()
-            .episodes_page(stored.show, 0, 50)
+            .episodes(
+                stored.show,
+                earshot_core::EpisodeQuery {
+                    filter: earshot_core::EpisodeFilter::All,
+                    order: earshot_core::EpisodeOrder::Newest,
+                    offset: 0,
+                    limit: 50,
+                },
+            )
             .await
             .map_err(|e| e.to_string())?;
         samples.push(started.elapsed().as_secs_f64());
-        if page.len() != 50 {
+        if page.episodes.len() != 50 || page.total != 5_000 {
             return Err("the first page is short".into());
         }
     }

@@ -275,6 +275,19 @@ impl Core {
         Ok(ShowPage { show, episodes })
     }
 
+    pub async fn show(&self, id: ShowId) -> Result<Show> {
+        self.library.show(id).await
+    }
+
+    /// A page of a show's episodes, filtered and ordered, with the filtered total.
+    pub async fn episodes(&self, id: ShowId, query: EpisodeQuery) -> Result<EpisodeList> {
+        let query = EpisodeQuery {
+            limit: query.limit.clamp(1, 500),
+            ..query
+        };
+        self.library.episodes_page(id, query).await
+    }
+
     pub async fn episode(&self, id: EpisodeId) -> Result<Episode> {
         self.library.episode(id).await
     }

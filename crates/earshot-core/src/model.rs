@@ -100,6 +100,42 @@ pub struct Episode {
     pub persons: Vec<Person>,
 }
 
+/// Which of a show's episodes to list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "kebab-case")]
+pub enum EpisodeFilter {
+    #[default]
+    All,
+    Unplayed,
+    /// Started and not finished.
+    InProgress,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "kebab-case")]
+pub enum EpisodeOrder {
+    #[default]
+    Newest,
+    Oldest,
+}
+
+/// A page of a show's episode list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct EpisodeQuery {
+    pub filter: EpisodeFilter,
+    pub order: EpisodeOrder,
+    pub offset: u32,
+    pub limit: u32,
+}
+
+/// One page of episodes, and how many the filter lets through in all.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+pub struct EpisodeList {
+    pub episodes: Vec<Episode>,
+    pub total: u32,
+}
+
 /// Everything the show page needs in one answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]

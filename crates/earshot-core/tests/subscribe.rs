@@ -306,3 +306,87 @@ async fn a_private_feed_is_fetched_with_its_credentials_which_are_kept_apart() {
     assert!(!message.contains("s3cret"), "{message}");
     drop(dir);
 }
+
+#[tokio::test]
+async fn episode_lists_page_filter_and_order() {
+    use earshot_core::{EpisodeFilter, EpisodeOrder, EpisodeQuery};
+    let (server, _dir, core) = setup().await;
+    let show = core
+        .subscribe(&server.url("/feed.xml"), NOW)
+        .await
+        .expect("subscribed");
+    let query = |filter, order, offset, limit| EpisodeQuery {
+        filter,
+        order,
+        offset,
+        limit,
+    };
+    let all = core
+        .episodes(
+            show.id,
+            query(EpisodeFilter::All, EpisodeOrder::Newest, 0, 500),
+        )
+        .await
+        .expect("list");
+    assert_eq!((all.total, all.episodes.len()), (24, 24));
+    let newest: Vec<_> = all.episodes.iter().map(|e| e.id).collect();
+
+    // Pages line up with the whole list.
+    let second = core
+        .episodes(
+            show.id,
+            query(EpisodeFilter::All, EpisodeOrder::Newest, 10, 10),
+        )
+        .await
+        .expect("page");
+    assert_eq!(second.total, 24);
+    let ids: Vec<_> = second.episodes.iter().map(|e| e.id).collect();
+    assert_eq!(ids, newest[10..20]);
+
+    // Oldest first is the reverse (every fixture episode is dated).
+    let oldest = core
+        .episodes(
+            show.id,
+            query(EpisodeFilter::All, EpisodeOrder::Oldest, 0, 500),
+        )
+        .await
+        .expect("list");
+    let mut reversed = newest.clone();
+    reversed.reverse();
+    assert_eq!(
+        oldest.episodes.iter().map(|e| e.id).collect::<Vec<_>>(),
+        reversed
+    );
+
+    // One played, one started: the filters see it.
+    core.set_played(newest[0], true, NOW).await.expect("played");
+    core.save_progress(
+        newest[3],
+        Progress {
+            position_secs: 90.0,
+            played: false,
+        },
+        NOW,
+    )
+    .await
+    .expect("started");
+    let unplayed = core
+        .episodes(
+            show.id,
+            query(EpisodeFilter::Unplayed, EpisodeOrder::Newest, 0, 5),
+        )
+        .await
+        .expect("unplayed");
+    assert_eq!(unplayed.total, 23);
+    assert_eq!(unplayed.episodes[0].id, newest[1]);
+    let started = core
+        .episodes(
+            show.id,
+            query(EpisodeFilter::InProgress, EpisodeOrder::Newest, 0, 50),
+        )
+        .await
+        .expect("in progress");
+    assert_eq!(started.total, 1);
+    assert_eq!(started.episodes[0].id, newest[3]);
+    assert_eq!(core.show(show.id).await.expect("show").unplayed_count, 23);
+}

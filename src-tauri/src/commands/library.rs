@@ -1,6 +1,7 @@
 use earshot_core::opml::OpmlProblem;
 use earshot_core::{
-    Episode, EpisodeId, RefreshOutcome, SearchResults, Show, ShowId, ShowPage, ShowRefreshed,
+    Episode, EpisodeId, EpisodeList, EpisodeQuery, RefreshOutcome, SearchResults, Show, ShowId,
+    ShowRefreshed,
 };
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, State};
@@ -32,8 +33,19 @@ pub async fn list_shows(app: State<'_, App>) -> Result<Vec<Show>, CommandError> 
 
 #[tauri::command]
 #[specta::specta]
-pub async fn get_show_page(app: State<'_, App>, show_id: ShowId) -> Result<ShowPage, CommandError> {
-    Ok(app.core.show_page(show_id).await?)
+pub async fn get_show(app: State<'_, App>, show_id: ShowId) -> Result<Show, CommandError> {
+    Ok(app.core.show(show_id).await?)
+}
+
+/// A page of a show's episodes, filtered and ordered, with how many pass the filter in all.
+#[tauri::command]
+#[specta::specta]
+pub async fn get_episodes(
+    app: State<'_, App>,
+    show_id: ShowId,
+    query: EpisodeQuery,
+) -> Result<EpisodeList, CommandError> {
+    Ok(app.core.episodes(show_id, query).await?)
 }
 
 #[tauri::command]

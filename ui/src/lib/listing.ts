@@ -1,9 +1,7 @@
-// How lists are narrowed and ordered: the library's shows and a show's episodes. Pure functions,
-// so the rules are tested without a page.
-import type { Episode, Show } from "./ipc/bindings";
+// How lists are ordered and narrowed: the library's shows here (pure, so the rules are tested
+// without a page); a show's episodes are filtered and ordered by Rust, a page at a time.
+import type { EpisodeFilter, Show } from "./ipc/bindings";
 
-export type EpisodeFilter = "all" | "unplayed" | "in-progress";
-export type EpisodeOrder = "newest" | "oldest";
 export type ShowOrder = "updated" | "title" | "unplayed";
 
 export const episodeFilters: { value: EpisodeFilter; label: string }[] = [
@@ -17,33 +15,6 @@ export const showOrders: { value: ShowOrder; label: string }[] = [
   { value: "title", label: "Title" },
   { value: "unplayed", label: "Most unplayed" },
 ];
-
-/** Started and not finished. */
-export function inProgress(episode: Episode): boolean {
-  return !episode.progress.played && (episode.progress.positionSecs ?? 0) > 0;
-}
-
-/** The episodes that pass `filter`, in `order` (by date; undated ones last either way). */
-export function listEpisodes(episodes: Episode[], filter: EpisodeFilter, order: EpisodeOrder): Episode[] {
-  const kept = episodes.filter((episode) => {
-    switch (filter) {
-      case "unplayed":
-        return !episode.progress.played;
-      case "in-progress":
-        return inProgress(episode);
-      default:
-        return true;
-    }
-  });
-  // The list arrives newest first (with feed order breaking ties); oldest first is its reverse,
-  // keeping undated episodes at the end.
-  if (order === "oldest") {
-    const dated = kept.filter((e) => e.publishedAt !== null).reverse();
-    const undated = kept.filter((e) => e.publishedAt === null);
-    return [...dated, ...undated];
-  }
-  return kept;
-}
 
 const byTitle = new Intl.Collator(undefined, { sensitivity: "base", numeric: true });
 

@@ -17,7 +17,10 @@ use sqlx::{Row, SqlitePool};
 
 use crate::error::{Error, Result};
 use crate::feed::{Credentials, ParsedEpisode, ParsedFeed, plain_text};
-use crate::model::{Episode, EpisodeId, Progress, Show, ShowId, UnixTime};
+use crate::model::{
+    Episode, EpisodeFilter, EpisodeId, EpisodeList, EpisodeOrder, EpisodeQuery, Progress, Show,
+    ShowId, UnixTime,
+};
 use rows::{EpisodeRow, FeedStateRow, ShowRow};
 
 mod index;
@@ -563,24 +566,42 @@ impl Library {
     }
 
     /// One page of the show's episodes, newest first: what a long list shows first.
-    pub async fn episodes_page(
-        &self,
-        show: ShowId,
-        offset: u32,
-        limit: u32,
-    ) -> Result<Vec<Episode>> {
+    /// One page of the show's episodes that pass `query.filter`, in `query.order`, and how
+    /// many pass in all: what a long list shows first, then on demand.
+    pub async fn episodes_page(&self, show: ShowId, query: EpisodeQuery) -> Result<EpisodeList> {
+        let filter = match query.filter {
+            EpisodeFilter::All => "",
+            EpisodeFilter::Unplayed => " AND COALESCE(p.played, 0) = 0",
+            EpisodeFilter::InProgress => {
+                " AND COALESCE(p.played, 0) = 0 AND COALESCE(p.position_secs, 0) > 0"
+            }
+        };
+        // Undated episodes last either way.
+        let order = match query.order {
+            EpisodeOrder::Newest => "e.published_at DESC, e.feed_order DESC",
+            EpisodeOrder::Oldest => "e.published_at IS NULL, e.published_at ASC, e.feed_order ASC",
+        };
         let rows: Vec<EpisodeRow> = sqlx::query_as(&format!(
             "SELECT {EPISODE_COLUMNS} FROM episodes e JOIN shows s ON s.id = e.show_id \
              LEFT JOIN playback p ON p.episode_id = e.id \
-             WHERE e.show_id = ? \
-             ORDER BY e.published_at DESC, e.feed_order DESC LIMIT ? OFFSET ?"
+             WHERE e.show_id = ?{filter} ORDER BY {order} LIMIT ? OFFSET ?"
         ))
         .bind(show.0)
-        .bind(limit)
-        .bind(offset)
+        .bind(query.limit)
+        .bind(query.offset)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.into_iter().map(Episode::from).collect())
+        let total: i64 = sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM episodes e LEFT JOIN playback p ON p.episode_id = e.id \
+             WHERE e.show_id = ?{filter}"
+        ))
+        .bind(show.0)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(EpisodeList {
+            episodes: rows.into_iter().map(Episode::from).collect(),
+            total: u32::try_from(total).unwrap_or(u32::MAX),
+        })
     }
 
     pub async fn episode(&self, id: EpisodeId) -> Result<Episode> {

@@ -8,6 +8,8 @@ import {
   type CommandError,
   type Episode,
   type EpisodeId,
+  type EpisodeList,
+  type EpisodeQuery,
   type ImportSummary,
   type Placement,
   type PlayerState,
@@ -16,7 +18,6 @@ import {
   type SearchResults,
   type Show,
   type ShowId,
-  type ShowPage,
   type SkipDirection,
   type SleepRequest,
 } from "../ipc/bindings";
@@ -42,7 +43,8 @@ export type Unlisten = () => void;
 export interface Backend {
   subscribe(url: string): Promise<Show>;
   listShows(): Promise<Show[]>;
-  getShowPage(showId: ShowId): Promise<ShowPage>;
+  getShow(showId: ShowId): Promise<Show>;
+  getEpisodes(showId: ShowId, query: EpisodeQuery): Promise<EpisodeList>;
   getEpisode(episodeId: EpisodeId): Promise<Episode>;
   playEpisode(episodeId: EpisodeId): Promise<void>;
   playEpisodeAt(episodeId: EpisodeId, positionSecs: number): Promise<void>;
@@ -81,7 +83,8 @@ export interface Backend {
 export const tauriBackend: Backend = {
   subscribe: async (url) => unwrap(await commands.subscribe(url)),
   listShows: async () => unwrap(await commands.listShows()),
-  getShowPage: async (showId) => unwrap(await commands.getShowPage(showId)),
+  getShow: async (showId) => unwrap(await commands.getShow(showId)),
+  getEpisodes: async (showId, query) => unwrap(await commands.getEpisodes(showId, query)),
   getEpisode: async (episodeId) => unwrap(await commands.getEpisode(episodeId)),
   playEpisode: async (episodeId) => {
     unwrap(await commands.playEpisode(episodeId));

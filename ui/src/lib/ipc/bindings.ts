@@ -11,7 +11,9 @@ export const commands = {
 	/**  Subscribes to a feed by its address (also `feed://`, `itpc://`, `podcast://` or a bare host). */
 	subscribe: (url: string) => typedError<Show, CommandError>(__TAURI_INVOKE("subscribe", { url })),
 	listShows: () => typedError<Show[], CommandError>(__TAURI_INVOKE("list_shows")),
-	getShowPage: (showId: ShowId) => typedError<ShowPage, CommandError>(__TAURI_INVOKE("get_show_page", { showId })),
+	getShow: (showId: ShowId) => typedError<Show, CommandError>(__TAURI_INVOKE("get_show", { showId })),
+	/**  A page of a show's episodes, filtered and ordered, with how many pass the filter in all. */
+	getEpisodes: (showId: ShowId, query: EpisodeQuery) => typedError<EpisodeList, CommandError>(__TAURI_INVOKE("get_episodes", { showId, query })),
 	getEpisode: (episodeId: EpisodeId) => typedError<Episode, CommandError>(__TAURI_INVOKE("get_episode", { episodeId })),
 	/**  Marks an episode played or unplayed by hand. */
 	setEpisodePlayed: (episodeId: EpisodeId, played: boolean) => typedError<null, CommandError>(__TAURI_INVOKE("set_episode_played", { episodeId, played })),
@@ -120,6 +122,11 @@ export type Episode = {
 	persons: Person[],
 };
 
+/**  Which of a show's episodes to list. */
+export type EpisodeFilter = "all" | "unplayed" | 
+/**  Started and not finished. */
+"in-progress";
+
 export type EpisodeHit = {
 	id: EpisodeId,
 	showId: ShowId,
@@ -130,6 +137,22 @@ export type EpisodeHit = {
 };
 
 export type EpisodeId = number;
+
+/**  One page of episodes, and how many the filter lets through in all. */
+export type EpisodeList = {
+	episodes: Episode[],
+	total: number,
+};
+
+export type EpisodeOrder = "newest" | "oldest";
+
+/**  A page of a show's episode list. */
+export type EpisodeQuery = {
+	filter: EpisodeFilter,
+	order: EpisodeOrder,
+	offset: number,
+	limit: number,
+};
 
 /**  A small, stable classification of [`Error`] that crosses to the UI. */
 export type ErrorCode = "invalid_url" | "network" | "http_status" | "gone" | "not_a_feed" | "too_large" | "invalid_opml" | "not_found" | "newer_database" | "database" | "io";
@@ -288,12 +311,6 @@ export type ShowHit = {
 };
 
 export type ShowId = number;
-
-/**  Everything the show page needs in one answer. */
-export type ShowPage = {
-	show: Show,
-	episodes: Episode[],
-};
 
 /**  One show's result in a refresh of everything. */
 export type ShowRefreshed = {
