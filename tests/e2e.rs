@@ -187,6 +187,37 @@ async fn subscribe_play_pause_seek_and_resume_after_restart() {
     );
     assert!(screenshot(&client, "playing.png").await);
 
+    // The player bar opens the now-playing view of the same episode, notes and all.
+    let playing_title = text_of(&client, "[data-testid=player-title]")
+        .await
+        .expect("player title");
+    click(&client, "[data-testid=open-now-playing]").await;
+    let now_playing = eventually("the now-playing view", Duration::from_secs(10), || async {
+        text_of(&client, "[data-testid=now-playing-title]").await
+    })
+    .await;
+    assert_eq!(now_playing, playing_title);
+    eventually(
+        "the notes in now playing",
+        Duration::from_secs(10),
+        || async {
+            text_of(&client, "[data-testid=now-playing] .notes")
+                .await
+                .filter(|notes| !notes.is_empty())
+        },
+    )
+    .await;
+    screenshot(&client, "now-playing.png").await;
+    // Back to the show, through the show's name in the view.
+    click(&client, "[data-testid=now-playing] button.show").await;
+    eventually("the show page again", Duration::from_secs(10), || async {
+        client
+            .find(Locator::Css("[data-testid=show-page]"))
+            .await
+            .ok()
+    })
+    .await;
+
     click(&client, "[data-testid=player-toggle]").await;
     wait_for_player_state(&client, "paused").await;
 

@@ -51,6 +51,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::library::list_shows,
             commands::library::get_show,
             commands::library::get_episodes,
+            commands::library::get_chapters,
             commands::library::get_episode,
             commands::library::set_episode_played,
             commands::library::refresh_show,

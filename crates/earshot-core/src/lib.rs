@@ -3,6 +3,7 @@
 //! the CLI are thin front ends over [`Core`].
 
 pub mod artwork;
+pub mod chapters;
 mod error;
 pub mod feed;
 pub mod library;
@@ -20,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 pub use artwork::{Artwork, ArtworkStore};
+pub use chapters::Chapter;
 pub use error::{Error, ErrorCode, Result};
 pub use feed::{Credentials, FeedClient, FetchOptions};
 pub use library::{EpisodeHit, Library, SearchResults, ShowHit};

@@ -390,3 +390,68 @@ async fn episode_lists_page_filter_and_order() {
     assert_eq!(started.episodes[0].id, newest[3]);
     assert_eq!(core.show(show.id).await.expect("show").unplayed_count, 23);
 }
+
+#[tokio::test]
+async fn chapters_are_fetched_when_asked_for() {
+    let (server, _dir, core) = setup().await;
+    let base = server.base();
+    server.route(
+        "/chaptered.xml",
+        Route::ok(
+            "application/rss+xml",
+            format!(
+                r#"<?xml version="1.0"?><rss version="2.0" xmlns:podcast="https://podcastindex.org/namespace/1.0"><channel>
+                <title>Chaptered</title>
+                <item><title>With chapters</title><guid>c1</guid>
+                  <enclosure url="{base}/a.mp3" type="audio/mpeg"/>
+                  <podcast:chapters url="{base}/chapters.json" type="application/json+chapters"/></item>
+                <item><title>Broken chapters</title><guid>c2</guid>
+                  <enclosure url="{base}/b.mp3" type="audio/mpeg"/>
+                  <podcast:chapters url="{base}/missing.json" type="application/json+chapters"/></item>
+                <item><title>No chapters</title><guid>c3</guid>
+                  <enclosure url="{base}/c.mp3" type="audio/mpeg"/></item>
+                </channel></rss>"#
+            ),
+        ),
+    );
+    server.route(
+        "/chapters.json",
+        Route::ok(
+            "application/json+chapters",
+            r#"{"version":"1.2.0","chapters":[{"startTime":0,"title":"Intro"},{"startTime":746,"title":"Cost of HTTP/2"}]}"#,
+        ),
+    );
+    let show = core
+        .subscribe(&server.url("/chaptered.xml"), NOW)
+        .await
+        .expect("subscribed");
+    let episodes = core.show_page(show.id).await.expect("page").episodes;
+    let by_title = |title: &str| {
+        episodes
+            .iter()
+            .find(|e| e.title == title)
+            .map(|e| e.id)
+            .expect("episode")
+    };
+    let chapters = core
+        .chapters(by_title("With chapters"))
+        .await
+        .expect("chapters");
+    let read: Vec<(f64, &str)> = chapters
+        .iter()
+        .map(|c| (c.start_secs, c.title.as_str()))
+        .collect();
+    assert_eq!(read, vec![(0.0, "Intro"), (746.0, "Cost of HTTP/2")]);
+    assert!(
+        core.chapters(by_title("Broken chapters"))
+            .await
+            .expect("no error")
+            .is_empty()
+    );
+    assert!(
+        core.chapters(by_title("No chapters"))
+            .await
+            .expect("no error")
+            .is_empty()
+    );
+}

@@ -1,7 +1,7 @@
 use earshot_core::opml::OpmlProblem;
 use earshot_core::{
-    Episode, EpisodeId, EpisodeList, EpisodeQuery, RefreshOutcome, SearchResults, Show, ShowId,
-    ShowRefreshed,
+    Chapter, Episode, EpisodeId, EpisodeList, EpisodeQuery, RefreshOutcome, SearchResults, Show,
+    ShowId, ShowRefreshed,
 };
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, State};
@@ -55,6 +55,16 @@ pub async fn get_episode(
     episode_id: EpisodeId,
 ) -> Result<Episode, CommandError> {
     Ok(app.core.episode(episode_id).await?)
+}
+
+/// The episode's chapters from its `podcast:chapters` document; none when it has none.
+#[tauri::command]
+#[specta::specta]
+pub async fn get_chapters(
+    app: State<'_, App>,
+    episode_id: EpisodeId,
+) -> Result<Vec<Chapter>, CommandError> {
+    Ok(app.core.chapters(episode_id).await?)
 }
 
 /// Marks an episode played or unplayed by hand.

@@ -5,6 +5,7 @@ import {
   commands,
   events,
   type AppSettings,
+  type Chapter,
   type CommandError,
   type Episode,
   type EpisodeId,
@@ -46,6 +47,7 @@ export interface Backend {
   getShow(showId: ShowId): Promise<Show>;
   getEpisodes(showId: ShowId, query: EpisodeQuery): Promise<EpisodeList>;
   getEpisode(episodeId: EpisodeId): Promise<Episode>;
+  getChapters(episodeId: EpisodeId): Promise<Chapter[]>;
   playEpisode(episodeId: EpisodeId): Promise<void>;
   playEpisodeAt(episodeId: EpisodeId, positionSecs: number): Promise<void>;
   openLink(url: string): Promise<void>;
@@ -86,6 +88,7 @@ export const tauriBackend: Backend = {
   getShow: async (showId) => unwrap(await commands.getShow(showId)),
   getEpisodes: async (showId, query) => unwrap(await commands.getEpisodes(showId, query)),
   getEpisode: async (episodeId) => unwrap(await commands.getEpisode(episodeId)),
+  getChapters: async (episodeId) => unwrap(await commands.getChapters(episodeId)),
   playEpisode: async (episodeId) => {
     unwrap(await commands.playEpisode(episodeId));
   },

@@ -14,6 +14,8 @@ export const commands = {
 	getShow: (showId: ShowId) => typedError<Show, CommandError>(__TAURI_INVOKE("get_show", { showId })),
 	/**  A page of a show's episodes, filtered and ordered, with how many pass the filter in all. */
 	getEpisodes: (showId: ShowId, query: EpisodeQuery) => typedError<EpisodeList, CommandError>(__TAURI_INVOKE("get_episodes", { showId, query })),
+	/**  The episode's chapters from its `podcast:chapters` document; none when it has none. */
+	getChapters: (episodeId: EpisodeId) => typedError<Chapter[], CommandError>(__TAURI_INVOKE("get_chapters", { episodeId })),
 	getEpisode: (episodeId: EpisodeId) => typedError<Episode, CommandError>(__TAURI_INVOKE("get_episode", { episodeId })),
 	/**  Marks an episode played or unplayed by hand. */
 	setEpisodePlayed: (episodeId: EpisodeId, played: boolean) => typedError<null, CommandError>(__TAURI_INVOKE("set_episode_played", { episodeId, played })),
@@ -91,6 +93,14 @@ export type AppSettings = {
 	refreshMinutes: number | null,
 	/**  Seconds to go back when resuming after a long pause; 0 is off. */
 	rewindOnResumeSecs: number | null,
+};
+
+/**  One chapter, as the player and the now-playing view use it. */
+export type Chapter = {
+	startSecs: number | null,
+	title: string,
+	/**  A web page about the chapter, http(s) only. */
+	url: string | null,
 };
 
 export type CommandError = { kind: "library"; code: ErrorCode; message: string } | { kind: "playback"; code: PlayerErrorCode; message: string };
