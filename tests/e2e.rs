@@ -300,11 +300,28 @@ async fn subscribe_play_pause_seek_and_resume_after_restart() {
     )
     .await;
 
-    // A timecode in the notes of the playing episode jumps there.
+    // The playing episode's own page: its title in the list opens it, and a timecode in its
+    // notes jumps there.
+    let row_title = text_of(
+        &client,
+        "[data-testid=episode]:nth-child(2) [data-testid=episode-title]",
+    )
+    .await
+    .expect("the playing episode's row");
+    click(
+        &client,
+        "[data-testid=episode]:nth-child(2) [data-testid=episode-title] button",
+    )
+    .await;
+    let page_title = eventually("the episode page", Duration::from_secs(10), || async {
+        text_of(&client, "[data-testid=episode-page-title]").await
+    })
+    .await;
+    assert_eq!(page_title, row_title);
     let clicked = client
         .execute(
-            "const row = document.querySelector('[data-testid=episode]:nth-child(2)'); \
-             const code = Array.from(row.querySelectorAll('[data-testid=timecode]')) \
+            "const page = document.querySelector('[data-testid=episode-page]'); \
+             const code = Array.from(page.querySelectorAll('[data-testid=timecode]')) \
                  .find(b => b.textContent === '1:30'); \
              if (code) code.click(); return !!code;",
             vec![],
@@ -320,6 +337,15 @@ async fn subscribe_play_pause_seek_and_resume_after_restart() {
         player_time(&client)
             .await
             .filter(|(p, _)| (89.0..=95.0).contains(p))
+    })
+    .await;
+    screenshot(&client, "episode-page.png").await;
+    click(&client, "[data-testid=episode-page] button.show").await;
+    eventually("the show page again", Duration::from_secs(10), || async {
+        client
+            .find(Locator::Css("[data-testid=show-page]"))
+            .await
+            .ok()
     })
     .await;
 
