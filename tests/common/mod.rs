@@ -13,22 +13,32 @@ use hyper_util::client::legacy::connect::HttpConnector;
 pub const FEED_TEMPLATE: &str = include_str!("../fixtures/show/feed.xml");
 pub const ENTER: &str = "\u{E007}";
 
-/// A child process that is killed when the test ends, pass or fail.
+/// A child process, started in its own process group, that is killed with everything it started
+/// when the test ends, pass or fail: an app or a WebKitWebDriver left behind would keep the test's
+/// output open and hold the whole run.
 pub struct Killed(pub Child);
+
+/// Starts `command` in a process group of its own, for [`Killed`] to end as a whole.
+pub fn spawn_group(command: &mut Command) -> std::io::Result<Killed> {
+    use std::os::unix::process::CommandExt;
+    command.process_group(0).spawn().map(Killed)
+}
 
 impl Drop for Killed {
     fn drop(&mut self) {
+        let group = format!("-{}", self.0.id());
         // SIGTERM first, so tauri-driver can stop the WebKitWebDriver it started.
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.0.id().to_string()])
-            .status();
+        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
         let deadline = Instant::now() + Duration::from_secs(5);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.0.try_wait() {
-                return;
+                break;
             }
             std::thread::sleep(Duration::from_millis(50));
         }
+        // Whatever is left of the group (the app, WebKitWebDriver), and the leader if it is
+        // still there.
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -46,25 +56,26 @@ pub fn display() -> (Option<Killed>, String) {
     if let Some(display) = std::env::var("DISPLAY").ok().filter(|d| !d.is_empty()) {
         return (None, display);
     }
-    let mut child = Command::new("Xvfb")
-        .args([
-            "-displayfd",
-            "1",
-            "-screen",
-            "0",
-            "1280x860x24",
-            "-nolisten",
-            "tcp",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("Xvfb is installed (cargo xtask test installs it)");
+    let mut xvfb = spawn_group(
+        Command::new("Xvfb")
+            .args([
+                "-displayfd",
+                "1",
+                "-screen",
+                "0",
+                "1280x860x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null()),
+    )
+    .expect("Xvfb is installed (cargo xtask test installs it)");
     let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("piped"))
+    BufReader::new(xvfb.0.stdout.take().expect("piped"))
         .read_line(&mut line)
         .expect("Xvfb reports its display");
-    (Some(Killed(child)), format!(":{}", line.trim()))
+    (Some(xvfb), format!(":{}", line.trim()))
 }
 
 pub fn tauri_driver() -> PathBuf {
@@ -89,25 +100,24 @@ pub struct Driver {
 pub fn start_driver(display: &str, data_dir: &Path) -> Driver {
     let port = free_port();
     let native_port = free_port();
-    let process = Command::new(tauri_driver())
-        .args([
-            "--port",
-            &port.to_string(),
-            "--native-port",
-            &native_port.to_string(),
-        ])
-        .env("DISPLAY", display)
-        .env("EARSHOT_DATA_DIR", data_dir)
-        .env("EARSHOT_AUDIO_SINK", "fakesink sync=true")
-        .env("RUST_LOG", "info")
-        .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
-        .stdout(Stdio::null())
-        .spawn()
-        .expect(
-            "tauri-driver runs (cargo install tauri-driver --locked; cargo xtask test does this)",
-        );
+    let process = spawn_group(
+        Command::new(tauri_driver())
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
+            .env("DISPLAY", display)
+            .env("EARSHOT_DATA_DIR", data_dir)
+            .env("EARSHOT_AUDIO_SINK", "fakesink sync=true")
+            .env("RUST_LOG", "info")
+            .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+            .stdout(Stdio::null()),
+    )
+    .expect("tauri-driver runs (cargo install tauri-driver --locked; cargo xtask test does this)");
     Driver {
-        _process: Killed(process),
+        _process: process,
         port,
     }
 }
