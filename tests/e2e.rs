@@ -16,6 +16,18 @@ use earshot_player::fixtures::{ToneFormat, render_tone};
 use earshot_testkit::{FixtureServer, Route};
 use fantoccini::Locator;
 
+/// From an episode's page (or now playing), back to its show through the show's name.
+async fn back_to_show(client: &fantoccini::Client, view: &str) {
+    click(client, &format!("[data-testid={view}] button.show")).await;
+    eventually("the show page again", Duration::from_secs(10), || async {
+        client
+            .find(Locator::Css("[data-testid=show-page]"))
+            .await
+            .ok()
+    })
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn subscribe_play_pause_seek_and_resume_after_restart() {
     let started = Instant::now();
@@ -209,14 +221,7 @@ async fn subscribe_play_pause_seek_and_resume_after_restart() {
     .await;
     screenshot(&client, "now-playing.png").await;
     // Back to the show, through the show's name in the view.
-    click(&client, "[data-testid=now-playing] button.show").await;
-    eventually("the show page again", Duration::from_secs(10), || async {
-        client
-            .find(Locator::Css("[data-testid=show-page]"))
-            .await
-            .ok()
-    })
-    .await;
+    back_to_show(&client, "now-playing").await;
 
     click(&client, "[data-testid=player-toggle]").await;
     wait_for_player_state(&client, "paused").await;
@@ -341,14 +346,7 @@ async fn subscribe_play_pause_seek_and_resume_after_restart() {
     .await;
     // (No screenshot here: WebKitWebDriver's screenshots can hang while playback redraws the
     // page, and take the session down with them.)
-    click(&client, "[data-testid=episode-page] button.show").await;
-    eventually("the show page again", Duration::from_secs(10), || async {
-        client
-            .find(Locator::Css("[data-testid=show-page]"))
-            .await
-            .ok()
-    })
-    .await;
+    back_to_show(&client, "episode-page").await;
 
     // Skip back goes 10 s back.
     let (before_skip, _) = player_time(&client).await.expect("a clock");

@@ -55,6 +55,23 @@ export class PlayerStore {
     return this.#backend.togglePlayback();
   }
 
+  /** Plays `episodeId` from `seconds`: a seek when it is the episode in the player. */
+  async playFrom(episodeId: EpisodeId, seconds: number): Promise<void> {
+    const status = this.state.status;
+    if (this.currentEpisode === episodeId && status !== "stopped" && status !== "ended") {
+      await this.seek(seconds);
+      if (!this.isPlaying) await this.toggle();
+    } else {
+      await this.#backend.playEpisodeAt(episodeId, seconds);
+    }
+  }
+
+  /** Play/pause for `episodeId`: toggles it when it is in the player, else starts it. */
+  async playOrToggle(episodeId: EpisodeId): Promise<void> {
+    if (this.currentEpisode === episodeId && this.state.status !== "stopped") await this.toggle();
+    else await this.play(episodeId);
+  }
+
   seek(positionSecs: number): Promise<void> {
     return this.#backend.seekPlayback(positionSecs);
   }
