@@ -81,25 +81,11 @@ fn long_feed(base: &str, count: usize) -> String {
     xml
 }
 
-/// An RFC 2822 date (08:00 UTC) for the day of `unix`, without a date library.
+/// An RFC 2822 date, 08:00 UTC on the day of `unix`.
 fn rfc2822(unix: i64) -> String {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let days = unix.div_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{day:02} {} {year} 08:00:00 +0000",
-        MONTHS[(month - 1) as usize]
-    )
+    chrono::DateTime::from_timestamp(unix, 0)
+        .map(|d| d.format("%d %b %Y 08:00:00 +0000").to_string())
+        .expect("a date")
 }
 
 /// Chooses `file` in the OPML file input, as picking it in the file dialog would (WebDriver
