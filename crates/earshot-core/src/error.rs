@@ -27,6 +27,16 @@ pub enum Error {
     TooLarge { url: String, limit_mb: u64 },
     #[error("This file is not an OPML subscription list: {detail}")]
     InvalidOpml { detail: String },
+    #[error(
+        "{url} sent no audio ({detail}): perhaps a Wi-Fi sign-in page or an error page. Open a web page to check you are online, then try again"
+    )]
+    NotMedia { url: String, detail: String },
+    #[error("The download from {url} was cut short: {detail}. Try again to continue it")]
+    Incomplete { url: String, detail: String },
+    #[error("The disk is full: {path} could not be written. Free some space, then try again")]
+    DiskFull { path: String },
+    #[error("The download folder {path} cannot be used: {detail}. Choose another in Settings")]
+    DownloadFolder { path: String, detail: String },
     #[error("{what} was not found in the library")]
     NotFound { what: String },
     #[error(
@@ -52,6 +62,9 @@ pub enum ErrorCode {
     NotAFeed,
     TooLarge,
     InvalidOpml,
+    NotMedia,
+    DiskFull,
+    DownloadFolder,
     NotFound,
     NewerDatabase,
     Database,
@@ -68,6 +81,10 @@ impl Error {
             Error::NotAFeed { .. } => ErrorCode::NotAFeed,
             Error::TooLarge { .. } => ErrorCode::TooLarge,
             Error::InvalidOpml { .. } => ErrorCode::InvalidOpml,
+            Error::NotMedia { .. } => ErrorCode::NotMedia,
+            Error::Incomplete { .. } => ErrorCode::Network,
+            Error::DiskFull { .. } => ErrorCode::DiskFull,
+            Error::DownloadFolder { .. } => ErrorCode::DownloadFolder,
             Error::NotFound { .. } => ErrorCode::NotFound,
             Error::NewerDatabase { .. } => ErrorCode::NewerDatabase,
             Error::Database(_) | Error::Migrate(_) => ErrorCode::Database,

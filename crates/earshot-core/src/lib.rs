@@ -4,6 +4,7 @@
 
 pub mod artwork;
 pub mod chapters;
+pub mod download;
 mod error;
 pub mod feed;
 pub mod library;
@@ -22,6 +23,7 @@ use sha2::{Digest, Sha256};
 
 pub use artwork::{Artwork, ArtworkStore};
 pub use chapters::Chapter;
+pub use download::{DiskUsage, Download, DownloadProgress, DownloadState, Downloads, Retention};
 pub use error::{Error, ErrorCode, Result};
 pub use feed::{Credentials, FeedClient, FetchOptions};
 pub use library::{EpisodeHit, Library, SearchResults, ShowHit};
@@ -38,6 +40,8 @@ pub struct CoreConfig {
     pub data_dir: PathBuf,
     pub user_agent: String,
     pub fetch: FetchOptions,
+    /// Time limits for episode downloads.
+    pub media: download::Timeouts,
 }
 
 impl CoreConfig {
@@ -47,6 +51,7 @@ impl CoreConfig {
             data_dir: data_dir.into(),
             user_agent: user_agent(),
             fetch: FetchOptions::default(),
+            media: download::Timeouts::default(),
         }
     }
 }
@@ -65,6 +70,7 @@ pub struct Core {
     library: Library,
     feeds: FeedClient,
     artwork: ArtworkStore,
+    downloads: Downloads,
     /// Feeds parsed or waiting to be stored at once: one more than there are cores, so one can
     /// be stored while the others parse; more would only hold parsed feeds in memory.
     parsing: Arc<tokio::sync::Semaphore>,
@@ -77,8 +83,15 @@ impl Core {
     pub async fn open(config: CoreConfig) -> Result<Self> {
         tokio::fs::create_dir_all(&config.data_dir).await?;
         let library = Library::open(&config.data_dir.join("earshot.db")).await?;
+        let downloads = Downloads::new(
+            library.clone(),
+            &config.user_agent,
+            config.data_dir.join("downloads"),
+            config.media,
+        )?;
         Ok(Self {
             library,
+            downloads,
             feeds: FeedClient::with_options(&config.user_agent, config.fetch)?,
             artwork: ArtworkStore::new(config.data_dir.join("artwork")),
             in_flight: Arc::default(),
@@ -109,6 +122,11 @@ impl Core {
 
     pub fn library(&self) -> &Library {
         &self.library
+    }
+
+    /// The download queue and the files it keeps.
+    pub fn downloads(&self) -> &Downloads {
+        &self.downloads
     }
 
     /// Subscribes to the feed at `input` (any form [`feed::normalize_feed_url`] accepts, with
@@ -183,6 +201,8 @@ impl Core {
 
     /// Removes a show, its episodes, the listener's progress in them and its artwork.
     pub async fn unsubscribe(&self, show: ShowId) -> Result<()> {
+        self.library.show(show).await?;
+        self.downloads.delete_show(show).await?;
         self.library.unsubscribe(show).await?;
         self.artwork.remove(show).await;
         tracing::info!(show = show.0, "unsubscribed");
@@ -298,12 +318,21 @@ impl Core {
     pub async fn play_request(&self, id: EpisodeId) -> Result<PlayRequest> {
         let episode = self.library.episode(id).await?;
         let show = self.library.show(episode.show_id).await?;
-        let media_url = episode
-            .enclosure_url
-            .clone()
-            .ok_or_else(|| Error::NotFound {
-                what: format!("an audio file for “{}”", episode.title),
-            })?;
+        // The downloaded file when there is one, the stream otherwise.
+        let local = self
+            .downloads
+            .local_file(id)
+            .await?
+            .and_then(|path| url::Url::from_file_path(path).ok());
+        let media_url = match local {
+            Some(file) => file.to_string(),
+            None => episode
+                .enclosure_url
+                .clone()
+                .ok_or_else(|| Error::NotFound {
+                    what: format!("an audio file for “{}”", episode.title),
+                })?,
+        };
         let start_at_secs = progress::resume_position(episode.progress, episode.duration_secs);
         Ok(PlayRequest {
             episode,

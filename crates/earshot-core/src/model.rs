@@ -98,6 +98,17 @@ pub struct Episode {
     pub chapters_url: Option<String>,
     pub transcripts: Vec<Transcript>,
     pub persons: Vec<Person>,
+    /// Its download, when the listener has asked for one.
+    pub download: Option<EpisodeDownload>,
+}
+
+/// How far an episode's download is, as the episode list shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct EpisodeDownload {
+    pub state: crate::download::DownloadState,
+    pub bytes_done: u64,
+    pub bytes_total: Option<u64>,
 }
 
 /// Which of a show's episodes to list.
@@ -109,6 +120,8 @@ pub enum EpisodeFilter {
     Unplayed,
     /// Started and not finished.
     InProgress,
+    /// On disk, ready to play offline.
+    Downloaded,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]

@@ -103,6 +103,7 @@ async fn open(dir: &Path) -> Core {
             read_timeout: Duration::from_secs(2),
             request_timeout: Duration::from_secs(5),
         },
+        media: Default::default(),
     })
     .await
     .expect("core opens")

@@ -27,6 +27,7 @@ async fn open(dir: &Path) -> Core {
         data_dir: dir.to_path_buf(),
         user_agent: "earshot-tests".into(),
         fetch: Default::default(),
+        media: Default::default(),
     })
     .await
     .expect("core opens")

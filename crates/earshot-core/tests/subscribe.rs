@@ -19,6 +19,7 @@ fn config(dir: &Path) -> CoreConfig {
         data_dir: dir.to_path_buf(),
         user_agent: "earshot-tests".into(),
         fetch: Default::default(),
+        media: Default::default(),
     }
 }
 

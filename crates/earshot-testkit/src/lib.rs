@@ -7,7 +7,9 @@
 //! ([`Route::stall`]), close without answering ([`Route::hang_up`]), answer gzip-encoded when
 //! the client accepts it ([`Route::with_gzip`]), send a small gzip body that inflates to a huge
 //! one ([`Route::gzip_bomb`]), use chunked transfer encoding so the size is only known by reading
-//! ([`Route::chunked`]), and go away altogether ([`FixtureServer::shutdown`]).
+//! ([`Route::chunked`]), ignore `Range` ([`Route::ignoring_range`]), and go away altogether
+//! ([`FixtureServer::shutdown`]). `If-Range` is honoured: a range of a body whose `ETag` or
+//! `Last-Modified` has changed is answered with the whole new body.
 //!
 //! Connections are kept alive between requests unless a request says `Connection: close`.
 
@@ -45,6 +47,8 @@ pub struct Route {
     chunked: bool,
     /// The `Authorization` header this route demands; anything else gets 401.
     authorization: Option<String>,
+    /// Answers every request with the whole body, as servers without range support do.
+    ignores_range: bool,
 }
 
 /// How a response goes out: in full, or cut short in one of the ways real servers fail.
@@ -70,7 +74,22 @@ impl Route {
             gzip: None,
             chunked: false,
             authorization: None,
+            ignores_range: false,
         }
+    }
+
+    /// Ignores `Range`: every answer is `200` with the whole body and no `Accept-Ranges`.
+    pub fn ignoring_range(mut self) -> Self {
+        self.ignores_range = true;
+        self
+    }
+
+    /// Whether an `If-Range` value still names this body (its `ETag` or `Last-Modified`).
+    fn current(&self, if_range: &str) -> bool {
+        self.headers.iter().any(|(name, value)| {
+            (name.eq_ignore_ascii_case("etag") || name.eq_ignore_ascii_case("last-modified"))
+                && value == if_range
+        })
     }
 
     /// Demands HTTP Basic credentials: without exactly these, the answer is 401.
@@ -320,6 +339,7 @@ async fn serve(
             return Ok(());
         }
         let mut range = None;
+        let mut if_range = None;
         let mut validators = Vec::new();
         let mut gzip_ok = false;
         let mut close = false;
@@ -336,6 +356,8 @@ async fn serve(
             if let Some((name, value)) = line.split_once(':') {
                 if name.eq_ignore_ascii_case("range") {
                     range = Some(value.trim().to_string());
+                } else if name.eq_ignore_ascii_case("if-range") {
+                    if_range = Some(value.trim().to_string());
                 } else if name.eq_ignore_ascii_case("if-none-match")
                     || name.eq_ignore_ascii_case("if-modified-since")
                 {
@@ -382,7 +404,13 @@ async fn serve(
                 chunked: false,
             }
         } else {
-            respond(&route, range.as_deref(), gzip_ok)
+            // A range of a body that has changed since (`If-Range` no longer matches) is
+            // answered with the whole new body, as RFC 9110 says.
+            let range = range
+                .as_deref()
+                .filter(|_| !route.ignores_range)
+                .filter(|_| if_range.as_deref().is_none_or(|v| route.current(v)));
+            respond(&route, range, gzip_ok)
         };
         let body = if method == "HEAD" {
             &[][..]
@@ -520,7 +548,7 @@ fn respond(route: &Route, range: Option<&str>, gzip_ok: bool) -> Response {
     if encoded.is_some() {
         extra.push_str("Content-Encoding: gzip\r\n");
     }
-    if status == 200 {
+    if status == 200 && !route.ignores_range {
         extra.push_str("Accept-Ranges: bytes\r\n");
         if let Some(range) = range {
             match parse_range(range, len) {

@@ -3,6 +3,7 @@
 //! backed up before pending ones run, and a file from a newer Earshot is refused, never touched.
 //! Every write that spans rows is one transaction.
 
+mod downloads;
 mod rows;
 
 use std::path::{Path, PathBuf};
@@ -25,6 +26,7 @@ use rows::{EpisodeRow, FeedStateRow, ShowRow};
 
 mod index;
 mod search;
+pub use downloads::DownloadSource;
 pub use search::{EpisodeHit, SearchResults, ShowHit};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -94,7 +96,11 @@ const EPISODE_COLUMNS: &str = "e.id, e.show_id, e.guid, e.title, e.published_at,
      e.enclosure_url, e.enclosure_type, e.enclosure_length, e.notes_raw, s.feed_url AS base_url, e.link, \
      COALESCE(p.position_secs, 0.0) AS position_secs, COALESCE(p.played, 0) AS played, \
      e.season, e.episode_number, e.episode_type, e.explicit, e.artwork_url, e.chapters_url, \
-     e.transcripts_json, e.persons_json";
+     e.transcripts_json, e.persons_json, d.state AS download_state, \
+     d.bytes_done AS download_done, d.bytes_total AS download_total";
+
+/// The episode's download, when there is one (removed ones do not count).
+const DOWNLOAD_JOIN: &str = "LEFT JOIN downloads d ON d.episode_id = e.id AND d.state != 'removed'";
 
 impl Library {
     /// Opens (creating if needed) the library at `path` and brings its schema up to date.
@@ -544,7 +550,7 @@ impl Library {
         let rows: Vec<EpisodeRow> = sqlx::query_as(&format!(
             "SELECT {EPISODE_COLUMNS} FROM queue q JOIN episodes e ON e.id = q.episode_id \
              JOIN shows s ON s.id = e.show_id \
-             LEFT JOIN playback p ON p.episode_id = e.id ORDER BY q.position"
+             LEFT JOIN playback p ON p.episode_id = e.id {DOWNLOAD_JOIN} ORDER BY q.position"
         ))
         .fetch_all(&self.pool)
         .await?;
@@ -555,7 +561,7 @@ impl Library {
     pub async fn episodes(&self, show: ShowId) -> Result<Vec<Episode>> {
         let rows: Vec<EpisodeRow> = sqlx::query_as(&format!(
             "SELECT {EPISODE_COLUMNS} FROM episodes e JOIN shows s ON s.id = e.show_id \
-             LEFT JOIN playback p ON p.episode_id = e.id \
+             LEFT JOIN playback p ON p.episode_id = e.id {DOWNLOAD_JOIN} \
              WHERE e.show_id = ? \
              ORDER BY e.published_at DESC, e.feed_order DESC"
         ))
@@ -575,6 +581,7 @@ impl Library {
             EpisodeFilter::InProgress => {
                 " AND COALESCE(p.played, 0) = 0 AND COALESCE(p.position_secs, 0) > 0"
             }
+            EpisodeFilter::Downloaded => " AND d.state = 'done'",
         };
         // Undated episodes last either way.
         let order = match query.order {
@@ -583,7 +590,7 @@ impl Library {
         };
         let rows: Vec<EpisodeRow> = sqlx::query_as(&format!(
             "SELECT {EPISODE_COLUMNS} FROM episodes e JOIN shows s ON s.id = e.show_id \
-             LEFT JOIN playback p ON p.episode_id = e.id \
+             LEFT JOIN playback p ON p.episode_id = e.id {DOWNLOAD_JOIN} \
              WHERE e.show_id = ?{filter} ORDER BY {order} LIMIT ? OFFSET ?"
         ))
         .bind(show.0)
@@ -592,7 +599,7 @@ impl Library {
         .fetch_all(&self.pool)
         .await?;
         let total: i64 = sqlx::query_scalar(&format!(
-            "SELECT COUNT(*) FROM episodes e LEFT JOIN playback p ON p.episode_id = e.id \
+            "SELECT COUNT(*) FROM episodes e LEFT JOIN playback p ON p.episode_id = e.id {DOWNLOAD_JOIN} \
              WHERE e.show_id = ?{filter}"
         ))
         .bind(show.0)
@@ -607,7 +614,7 @@ impl Library {
     pub async fn episode(&self, id: EpisodeId) -> Result<Episode> {
         let row: Option<EpisodeRow> = sqlx::query_as(&format!(
             "SELECT {EPISODE_COLUMNS} FROM episodes e JOIN shows s ON s.id = e.show_id \
-             LEFT JOIN playback p ON p.episode_id = e.id \
+             LEFT JOIN playback p ON p.episode_id = e.id {DOWNLOAD_JOIN} \
              WHERE e.id = ?"
         ))
         .bind(id.0)
@@ -658,9 +665,13 @@ impl Library {
         now: UnixTime,
     ) -> Result<()> {
         sqlx::query(
-            "INSERT INTO playback (episode_id, position_secs, played, updated_at) VALUES (?, ?, ?, ?) \
+            "INSERT INTO playback (episode_id, position_secs, played, updated_at, played_at) \
+             VALUES (?1, ?2, ?3, ?4, CASE WHEN ?3 THEN ?4 END) \
              ON CONFLICT (episode_id) DO UPDATE SET position_secs = excluded.position_secs, \
-                 played = excluded.played, updated_at = excluded.updated_at",
+                 played = excluded.played, updated_at = excluded.updated_at, \
+                 played_at = CASE WHEN NOT excluded.played THEN NULL \
+                     WHEN playback.played THEN COALESCE(playback.played_at, excluded.played_at) \
+                     ELSE excluded.played_at END",
         )
         .bind(episode.0)
         .bind(progress.position_secs.max(0.0))

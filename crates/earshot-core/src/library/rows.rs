@@ -1,8 +1,9 @@
 //! Row structs as SQLite returns them, and their conversion into domain types.
 
 use super::{FeedMeta, FeedState};
+use crate::download::DownloadState;
 use crate::feed::{Credentials, sanitize_notes};
-use crate::model::{Episode, EpisodeId, Progress, Show, ShowId};
+use crate::model::{Episode, EpisodeDownload, EpisodeId, Progress, Show, ShowId};
 
 #[derive(sqlx::FromRow)]
 pub(super) struct ShowRow {
@@ -77,6 +78,9 @@ pub(super) struct EpisodeRow {
     chapters_url: Option<String>,
     transcripts_json: String,
     persons_json: String,
+    download_state: Option<String>,
+    download_done: Option<i64>,
+    download_total: Option<i64>,
 }
 
 impl From<EpisodeRow> for Episode {
@@ -108,6 +112,14 @@ impl From<EpisodeRow> for Episode {
             chapters_url: row.chapters_url,
             transcripts: serde_json::from_str(&row.transcripts_json).unwrap_or_default(),
             persons: serde_json::from_str(&row.persons_json).unwrap_or_default(),
+            download: row.download_state.map(|state| EpisodeDownload {
+                state: DownloadState::parse(&state),
+                bytes_done: row
+                    .download_done
+                    .and_then(|b| u64::try_from(b).ok())
+                    .unwrap_or(0),
+                bytes_total: row.download_total.and_then(|b| u64::try_from(b).ok()),
+            }),
         }
     }
 }
