@@ -1,7 +1,7 @@
 //! Events from Rust to the UI, named in the past tense. Their types are exported with the
 //! commands into `ui/src/lib/ipc/bindings.ts`.
 
-use earshot_core::{Episode, RefreshProgress, ShowId};
+use earshot_core::{DownloadProgress, Episode, RefreshProgress, ShowId};
 use earshot_player::PlayerState;
 use serde::{Deserialize, Serialize};
 
@@ -24,3 +24,7 @@ pub struct RefreshProgressed(pub RefreshProgress);
 /// Up Next changed; the whole queue, in order.
 #[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
 pub struct QueueChanged(pub Vec<Episode>);
+
+/// A download moved on (a few times a second while running) or changed state.
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+pub struct DownloadProgressed(pub DownloadProgress);

@@ -3,6 +3,7 @@
 
 mod artwork;
 mod commands;
+mod downloads;
 mod error;
 mod events;
 mod logging;
@@ -19,7 +20,9 @@ use tauri::{Manager, RunEvent};
 use tauri_specta::{collect_commands, collect_events};
 
 pub use error::CommandError;
-pub use events::{LibraryChanged, PlaybackChanged, QueueChanged, RefreshProgressed};
+pub use events::{
+    DownloadProgressed, LibraryChanged, PlaybackChanged, QueueChanged, RefreshProgressed,
+};
 
 use playback::{Begin, Playback};
 use settings::Settings;
@@ -35,6 +38,8 @@ pub struct App {
     pub playback: Playback,
     pub settings: Settings,
     pub refresher: refresh::Refresher,
+    /// The library's folder (downloads go in `downloads` here unless the settings say otherwise).
+    pub data_dir: PathBuf,
 }
 
 /// Owns the player thread so quitting can stop it cleanly.
@@ -79,12 +84,22 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::player::skip_playback,
             commands::player::set_playback_rate,
             commands::player::set_sleep_timer,
+            commands::downloads::download_episode,
+            commands::downloads::pause_download,
+            commands::downloads::resume_download,
+            commands::downloads::cancel_download,
+            commands::downloads::delete_download,
+            commands::downloads::list_downloads,
+            commands::downloads::get_disk_usage,
+            commands::downloads::get_auto_download,
+            commands::downloads::set_auto_download,
         ])
         .events(collect_events![
             PlaybackChanged,
             LibraryChanged,
             RefreshProgressed,
-            QueueChanged
+            QueueChanged,
+            DownloadProgressed
         ])
         .dangerously_cast_bigints_to_number()
         .disable_serde_phases()
@@ -120,6 +135,7 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     let core = tauri::async_runtime::block_on(Core::open(CoreConfig::new(data_dir.clone())))
         .inspect_err(|error| tracing::error!(%error, "the library could not be opened"))?;
     let settings = Settings::open(&handle, &data_dir)?;
+    downloads::configure(&core, &settings, &data_dir);
 
     let player = Player::spawn(PlayerConfig {
         audio_sink: std::env::var(AUDIO_SINK_ENV).ok().filter(|s| !s.is_empty()),
@@ -157,6 +173,13 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
         playback,
         settings,
         refresher: refresh::Refresher::default(),
+        data_dir,
+    });
+    let started = handle.clone();
+    tauri::async_runtime::spawn(async move {
+        if let Some(app) = started.try_state::<App>() {
+            downloads::start(&app.core, &started).await;
+        }
     });
     refresh::schedule(handle);
     Ok(())

@@ -70,7 +70,8 @@ impl Playback {
             let mut saver = PlaceSaver::default();
             while to_library.changed().await.is_ok() {
                 let state = to_library.borrow_and_update().clone();
-                match saver.observe(&core, &state).await {
+                let saved = saver.observe(&core, &state).await;
+                match saved {
                     Saved::Nothing => continue,
                     Saved::Settled => {}
                     Saved::Ended(_) if state.sleep == Some(SleepTimer::EndOfEpisode) => {
@@ -78,6 +79,10 @@ impl Playback {
                         player.set_sleep_timer(SleepRequest::Off);
                     }
                     Saved::Ended(finished) => play_next(&core, &player, &app, finished).await,
+                }
+                if matches!(saved, Saved::Ended(_)) {
+                    // A played episode's download may be due to go.
+                    crate::downloads::tidy(&app).await;
                 }
                 // Progress badges in the episode lists follow.
                 let _ = LibraryChanged { show_id: None }.emit(&app);

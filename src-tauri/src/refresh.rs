@@ -28,6 +28,7 @@ impl Refresher {
             })
             .await;
         let _ = LibraryChanged { show_id: None }.emit(app);
+        crate::downloads::after_refresh(app).await;
         match results {
             Ok(results) => Some(results),
             Err(error) => {
@@ -55,6 +56,7 @@ impl Refresher {
             })
             .await;
         let _ = LibraryChanged { show_id: None }.emit(app);
+        crate::downloads::after_refresh(app).await;
         results.unwrap_or_else(|error| {
             tracing::error!(%error, "refresh of imported shows stopped");
             Vec::new()

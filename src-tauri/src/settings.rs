@@ -5,6 +5,7 @@ use std::ops::RangeInclusive;
 use std::path::Path;
 use std::sync::Arc;
 
+use earshot_core::download::{AfterPlayed, Retention};
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Wry};
 use tauri_plugin_store::{Store, StoreExt};
@@ -31,9 +32,19 @@ pub struct AppSettings {
     pub refresh_minutes: f64,
     /// Seconds to go back when resuming after a long pause; 0 is off.
     pub rewind_on_resume_secs: f64,
+    /// Where downloads go; `None` for `downloads` in the data folder.
+    pub download_folder: Option<String>,
+    /// Downloads running at once.
+    pub download_concurrency: u32,
+    /// When downloads of played episodes are deleted.
+    pub delete_after_played: AfterPlayed,
+    /// The most all downloads together may take, in GB; 0 is no limit.
+    pub storage_limit_gb: f64,
 }
 
 const THEME_KEY: &str = "theme";
+const DOWNLOAD_FOLDER_KEY: &str = "downloadFolder";
+const DELETE_AFTER_PLAYED_KEY: &str = "deleteAfterPlayed";
 
 /// One numeric setting: its key in the store, default and valid range.
 struct Number {
@@ -73,6 +84,18 @@ const REWIND_ON_RESUME: Number = Number {
     key: "rewindOnResumeSecs",
     default: 5.0,
     range: 0.0..=60.0,
+};
+
+const DOWNLOAD_CONCURRENCY: Number = Number {
+    key: "downloadConcurrency",
+    default: earshot_core::download::DEFAULT_CONCURRENCY as f64,
+    range: 1.0..=8.0,
+};
+
+const STORAGE_LIMIT_GB: Number = Number {
+    key: "storageLimitGb",
+    default: 0.0,
+    range: 0.0..=100_000.0,
 };
 
 pub struct Settings {
@@ -141,6 +164,30 @@ impl Settings {
         self.get(&REFRESH_MINUTES)
     }
 
+    pub fn download_folder(&self) -> Option<String> {
+        self.store
+            .get(DOWNLOAD_FOLDER_KEY)
+            .and_then(|v| v.as_str().map(str::to_string))
+            .filter(|s| !s.trim().is_empty())
+    }
+
+    pub fn download_concurrency(&self) -> u32 {
+        self.get(&DOWNLOAD_CONCURRENCY).round() as u32
+    }
+
+    /// The rules for downloads already on disk.
+    pub fn retention(&self) -> Retention {
+        let gb = self.get(&STORAGE_LIMIT_GB);
+        Retention {
+            after_played: self
+                .store
+                .get(DELETE_AFTER_PLAYED_KEY)
+                .and_then(|v| serde_json::from_value(v).ok())
+                .unwrap_or_default(),
+            limit_bytes: (gb > 0.0).then(|| (gb * 1e9) as u64),
+        }
+    }
+
     pub fn theme(&self) -> Theme {
         self.store
             .get(THEME_KEY)
@@ -157,6 +204,10 @@ impl Settings {
             playback_rate: self.playback_rate(),
             refresh_minutes: self.refresh_minutes(),
             rewind_on_resume_secs: self.rewind_on_resume_secs(),
+            download_folder: self.download_folder(),
+            download_concurrency: self.download_concurrency(),
+            delete_after_played: self.retention().after_played,
+            storage_limit_gb: self.get(&STORAGE_LIMIT_GB),
         }
     }
 
@@ -171,6 +222,18 @@ impl Settings {
         self.set(&PLAYBACK_RATE, settings.playback_rate);
         self.set(&REFRESH_MINUTES, settings.refresh_minutes);
         self.set(&REWIND_ON_RESUME, settings.rewind_on_resume_secs);
+        match settings.download_folder.as_deref().map(str::trim) {
+            Some(folder) if !folder.is_empty() => self.store.set(DOWNLOAD_FOLDER_KEY, folder),
+            _ => {
+                self.store.delete(DOWNLOAD_FOLDER_KEY);
+            }
+        }
+        self.set(&DOWNLOAD_CONCURRENCY, f64::from(settings.download_concurrency));
+        match serde_json::to_value(settings.delete_after_played) {
+            Ok(rule) => self.store.set(DELETE_AFTER_PLAYED_KEY, rule),
+            Err(error) => tracing::warn!(%error, "download rule not saved"),
+        }
+        self.set(&STORAGE_LIMIT_GB, settings.storage_limit_gb);
         self.snapshot()
     }
 }

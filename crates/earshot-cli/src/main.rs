@@ -2,15 +2,19 @@
 //! database as the desktop app. Every command takes `--json` for machine-readable output.
 //!
 //! Exit status: 0 when the command ran, even if some feeds failed (those are reported per feed);
-//! 1 when the library cannot be used; 2 for bad arguments (an unknown show, an address that is
-//! not a web address, a file that cannot be read or is not OPML).
+//! 1 when the library cannot be used; 2 for bad arguments (an unknown show or episode, an address
+//! that is not a web address, a file that cannot be read or is not OPML); 3 when a download
+//! failed (running the same command again continues it).
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use earshot_core::{Core, CoreConfig, Error, ErrorCode, RefreshOutcome, ShowId, ShowRefreshed};
+use earshot_core::{
+    Core, CoreConfig, Download, DownloadState, EpisodeId, Error, ErrorCode, RefreshOutcome, ShowId,
+    ShowRefreshed,
+};
 use serde_json::json;
 
 /// The app's identifier: the CLI shares the desktop app's data folder.
@@ -29,6 +33,9 @@ struct Cli {
     /// Print machine-readable JSON on stdout.
     #[arg(long, global = true)]
     json: bool,
+    /// Where downloads go (default: `downloads` in the data folder).
+    #[arg(long, global = true, env = "EARSHOT_DOWNLOAD_DIR")]
+    download_dir: Option<PathBuf>,
     /// Log more to stderr (-v info, -vv debug).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
@@ -63,6 +70,13 @@ enum Command {
     },
     /// Remove a show with its episodes and the progress in them.
     Unsubscribe { show: String },
+    /// Download an episode (by id or feed guid) for offline listening, with progress on
+    /// stderr. Interrupted, it continues where it stopped when run again.
+    Download { episode: String },
+    /// List downloads, finished and not, and the space they take.
+    Downloads,
+    /// Delete an episode's download (by id or feed guid).
+    DeleteDownload { episode: String },
 }
 
 /// Why the command could not run.
@@ -71,6 +85,8 @@ enum Fatal {
     Usage(String),
     /// The library is unusable: exit 1.
     Library(Error),
+    /// A download failed; already reported: exit 3.
+    Download,
 }
 
 impl From<Error> for Fatal {
@@ -107,6 +123,7 @@ fn main() -> ExitCode {
             eprintln!("earshot-cli: {error}");
             ExitCode::from(1)
         }
+        Err(Fatal::Download) => ExitCode::from(3),
     }
 }
 
@@ -141,6 +158,9 @@ async fn run(cli: Cli) -> Result<(), Fatal> {
     let core = Core::open(CoreConfig::new(data_dir(&cli)?))
         .await
         .map_err(Fatal::Library)?;
+    if let Some(folder) = &cli.download_dir {
+        core.downloads().set_folder(folder.clone());
+    }
     let result = command(&core, &cli).await;
     core.close().await;
     result
@@ -336,7 +356,168 @@ async fn command(core: &Core, cli: &Cli) -> Result<(), Fatal> {
             }
             Ok(())
         }
+        Command::Download { episode } => {
+            let id = find_episode(core, episode).await?;
+            download(core, id, json).await
+        }
+        Command::Downloads => {
+            let list = core.downloads().list().await?;
+            let usage = core.downloads().usage().await?;
+            if json {
+                print_json(&json!({
+                    "downloads": list.iter().map(download_json).collect::<Vec<_>>(),
+                    "total_bytes": usage.total_bytes,
+                    "shows": usage.shows,
+                }));
+            } else {
+                for d in &list {
+                    let state = match d.state {
+                        DownloadState::Done => megabytes(d.bytes_done),
+                        DownloadState::Failed => {
+                            format!("failed: {}", d.error.as_deref().unwrap_or("unknown error"))
+                        }
+                        other => format!(
+                            "{} ({} of {})",
+                            other.as_str(),
+                            megabytes(d.bytes_done),
+                            d.bytes_total.map(megabytes).unwrap_or_else(|| "?".into())
+                        ),
+                    };
+                    println!(
+                        "{:>7}  {} — {}  {state}",
+                        d.episode_id.0, d.show_title, d.episode_title
+                    );
+                }
+                println!(
+                    "{} in {} downloads",
+                    megabytes(usage.total_bytes),
+                    usage.shows.iter().map(|s| s.episodes).sum::<u32>()
+                );
+            }
+            Ok(())
+        }
+        Command::DeleteDownload { episode } => {
+            let id = find_episode(core, episode).await?;
+            core.downloads().delete(id).await?;
+            if json {
+                print_json(&json!({ "deleted": id }));
+            } else {
+                println!("Deleted the download of episode {}", id.0);
+            }
+            Ok(())
+        }
     }
+}
+
+/// An episode by its id or its feed guid.
+async fn find_episode(core: &Core, text: &str) -> Result<EpisodeId, Fatal> {
+    if let Ok(id) = text.trim().parse::<i64>()
+        && core.library().episode(EpisodeId(id)).await.is_ok()
+    {
+        return Ok(EpisodeId(id));
+    }
+    match core
+        .library()
+        .episodes_with_guid(text.trim())
+        .await?
+        .as_slice()
+    {
+        [one] => Ok(*one),
+        [] => Err(Fatal::Usage(format!("there is no episode {text}"))),
+        several => Err(Fatal::Usage(format!(
+            "{} episodes have the guid {text}; give an id: {}",
+            several.len(),
+            several
+                .iter()
+                .map(|e| e.0.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+async fn download(core: &Core, episode: EpisodeId, json: bool) -> Result<(), Fatal> {
+    let downloads = core.downloads();
+    let queued = downloads.enqueue(episode, false, now()).await?;
+    let mut events = downloads.subscribe();
+    let title = queued.episode_title.clone();
+    let progress = tokio::spawn(async move {
+        let terminal = std::io::stderr().is_terminal();
+        while let Ok(event) = events.recv().await {
+            if event.episode_id != episode || event.state != DownloadState::Downloading {
+                continue;
+            }
+            let percent = event
+                .bytes_total
+                .filter(|t| *t > 0)
+                .map(|t| format!("{:5.1}%", event.bytes_done as f64 * 100.0 / t as f64))
+                .unwrap_or_default();
+            let eta = event
+                .eta_secs
+                .map(|s| format!(", {} left", clock(s)))
+                .unwrap_or_default();
+            let line = format!(
+                "{title}: {percent} {} of {} at {}/s{eta}",
+                megabytes(event.bytes_done),
+                event
+                    .bytes_total
+                    .map(megabytes)
+                    .unwrap_or_else(|| "?".into()),
+                megabytes(event.bytes_per_sec as u64),
+            );
+            if terminal {
+                eprint!("\r\x1b[2K{line}");
+            } else {
+                eprintln!("{line}");
+            }
+            let _ = std::io::stderr().flush();
+        }
+    });
+    let result = downloads.fetch(episode, now()).await;
+    progress.abort();
+    if std::io::stderr().is_terminal() {
+        eprintln!();
+    }
+    match result {
+        Ok(done) => {
+            if json {
+                print_json(&download_json(&done));
+            } else {
+                println!("Downloaded “{}” to {}", done.episode_title, done.path);
+            }
+            Ok(())
+        }
+        Err(error @ (Error::Database(_) | Error::Migrate(_))) => Err(Fatal::Library(error)),
+        Err(error) => {
+            if json {
+                print_json(
+                    &json!({ "episode_id": episode, "state": "failed", "error": { "code": error.code(), "message": error.to_string() } }),
+                );
+            }
+            eprintln!("Download failed: {error}");
+            Err(Fatal::Download)
+        }
+    }
+}
+
+fn download_json(d: &Download) -> serde_json::Value {
+    json!({
+        "episode_id": d.episode_id,
+        "show_id": d.show_id,
+        "show": d.show_title,
+        "title": d.episode_title,
+        "state": d.state,
+        "path": d.path,
+        "bytes_done": d.bytes_done,
+        "bytes_total": d.bytes_total,
+        "automatic": d.automatic,
+        "completed": d.completed_at.and_then(rfc3339),
+        "error": d.error,
+    })
+}
+
+fn megabytes(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1_000_000.0)
 }
 
 /// A show by its id or its feed address (in any form `subscribe` accepts).

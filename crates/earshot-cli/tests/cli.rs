@@ -212,3 +212,135 @@ fn bad_arguments_exit_2() {
         Some(2)
     );
 }
+
+/// Noise shaped like an MP3 file (an ID3 header, then bytes no sniffer takes for a web page).
+fn audio(len: usize) -> Vec<u8> {
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut out = b"ID3\x04\x00\x00\x00\x00\x00\x00".to_vec();
+    while out.len() < len {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        out.extend_from_slice(&state.to_le_bytes());
+    }
+    out.truncate(len);
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn download_resumes_lists_and_deletes() {
+    let server = FixtureServer::start().await.expect("server");
+    let base = server.base();
+    server.route(
+        "/feed.xml",
+        Route::ok("application/rss+xml", fixture_feed(&base, "Offline Show")),
+    );
+    let body = audio(2_000_000);
+    server.route(
+        "/audio/episode-024.mp3",
+        Route::ok("audio/mpeg", body.clone())
+            .with_header("ETag", "\"e24\"")
+            .reset_after(700_000),
+    );
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().join("library");
+    let folder = dir.path().join("My Downloads");
+    json(&data, &["subscribe", &server.url("/feed.xml")]);
+    let folder_arg = folder.to_string_lossy().into_owned();
+
+    // Cut off part-way: exit 3, a clear message, and the part kept for next time.
+    let cut = cli(
+        &data,
+        &[
+            "--download-dir",
+            &folder_arg,
+            "download",
+            "backend-show-024",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&cut.stderr);
+    assert_eq!(cut.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("Download failed"), "{stderr}");
+    assert!(stderr.contains("continue"), "{stderr}");
+    let listed = json(&data, &["downloads"]);
+    assert_eq!(listed["downloads"][0]["state"], "failed");
+    let partial = listed["downloads"][0]["bytes_done"]
+        .as_u64()
+        .expect("bytes");
+    assert!(partial > 0, "{listed}");
+
+    // Run again: it continues from where it stopped and the file is whole.
+    server.route(
+        "/audio/episode-024.mp3",
+        Route::ok("audio/mpeg", body.clone()).with_header("ETag", "\"e24\""),
+    );
+    let output = cli(
+        &data,
+        &[
+            "--json",
+            "--download-dir",
+            &folder_arg,
+            "download",
+            "backend-show-024",
+        ],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let progress = String::from_utf8_lossy(&output.stderr);
+    assert!(progress.contains("%"), "progress on stderr: {progress}");
+    let done: Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert_eq!(done["state"], "done");
+    let path = done["path"].as_str().expect("path").to_string();
+    assert!(path.starts_with(&folder_arg), "{path}");
+    assert!(path.contains("Offline Show") && path.ends_with(".mp3"), "{path}");
+    assert_eq!(std::fs::read(&path).expect("file"), body);
+    assert!(
+        server
+            .requests()
+            .iter()
+            .any(|r| r == &format!("GET /audio/episode-024.mp3 bytes={partial}-")),
+        "{:?}",
+        server.requests()
+    );
+
+    // Listed with the space it takes; deleted by id.
+    let listed = json(&data, &["downloads"]);
+    assert_eq!(listed["total_bytes"], 2_000_000);
+    assert_eq!(listed["shows"][0]["showTitle"], "Offline Show");
+    let id = listed["downloads"][0]["episode_id"].as_i64().expect("id");
+    let deleted = json(&data, &["delete-download", &id.to_string()]);
+    assert_eq!(deleted["deleted"], id);
+    assert!(!Path::new(&path).exists());
+    assert_eq!(
+        json(&data, &["downloads"])["downloads"],
+        Value::Array(vec![])
+    );
+
+    // An unknown episode is a bad argument; a web page instead of audio is a failed download.
+    assert_eq!(
+        cli(&data, &["download", "no-such-guid"]).status.code(),
+        Some(2)
+    );
+    server.route(
+        "/audio/episode-023.mp3",
+        Route::ok("text/html", "<html><body>Log in to the Wi-Fi</body></html>"),
+    );
+    let portal = cli(&data, &["download", "backend-show-023"]);
+    assert_eq!(portal.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&portal.stderr).contains("sent no audio"));
+    // Without --download-dir, files go to <data dir>/downloads.
+    server.route(
+        "/audio/episode-022.mp3",
+        Route::ok("audio/mpeg", audio(50_000)),
+    );
+    let default = json(&data, &["download", "backend-show-022"]);
+    assert!(
+        default["path"]
+            .as_str()
+            .expect("path")
+            .starts_with(&data.join("downloads").to_string_lossy().into_owned())
+    );
+}

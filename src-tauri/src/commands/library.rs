@@ -78,6 +78,9 @@ pub async fn set_episode_played(
 ) -> Result<(), CommandError> {
     let show = app.core.set_played(episode_id, played, unix_now()).await?;
     changed(&handle, show);
+    if played {
+        crate::downloads::tidy(&handle).await;
+    }
     Ok(())
 }
 

@@ -15,9 +15,12 @@ pub async fn get_settings(app: State<'_, App>) -> Result<AppSettings, CommandErr
 #[specta::specta]
 pub async fn update_settings(
     app: State<'_, App>,
+    handle: tauri::AppHandle,
     settings: AppSettings,
 ) -> Result<AppSettings, CommandError> {
     let stored = app.settings.update(&settings);
     app.playback.apply_settings(&stored);
+    crate::downloads::configure(&app.core, &app.settings, &app.data_dir);
+    crate::downloads::tidy(&handle).await;
     Ok(stored)
 }

@@ -99,6 +99,7 @@ pub struct Download {
 #[serde(rename_all = "camelCase")]
 pub struct DownloadProgress {
     pub episode_id: EpisodeId,
+    pub show_id: ShowId,
     pub state: DownloadState,
     pub bytes_done: u64,
     pub bytes_total: Option<u64>,
@@ -415,6 +416,7 @@ impl Downloads {
         let total = opened.total;
         let _ = self.inner.events.send(DownloadProgress {
             episode_id: download.episode_id,
+            show_id: download.show_id,
             state: DownloadState::Downloading,
             bytes_done: opened.from,
             bytes_total: total,
@@ -426,6 +428,7 @@ impl Downloads {
             if let Some(speed) = meter.sample(done) {
                 let progress = DownloadProgress {
                     episode_id: download.episode_id,
+                    show_id: download.show_id,
                     state: DownloadState::Downloading,
                     bytes_done: done,
                     bytes_total: total,
@@ -480,7 +483,7 @@ impl Downloads {
         self.stop_running(episode).await;
         remove_file(&part_path(Path::new(&download.path))).await?;
         self.inner.library.forget_download(episode).await?;
-        self.announce_gone(episode);
+        self.announce_gone(&download);
         Ok(())
     }
 
@@ -496,7 +499,7 @@ impl Downloads {
             let _ = tokio::fs::remove_dir(dir).await;
         }
         self.inner.library.download_removed(episode).await?;
-        self.announce_gone(episode);
+        self.announce_gone(&download);
         tracing::info!(episode = episode.0, "download deleted");
         Ok(())
     }
@@ -593,6 +596,7 @@ impl Downloads {
     fn announce(&self, download: &Download, bytes_per_sec: f64) {
         let _ = self.inner.events.send(DownloadProgress {
             episode_id: download.episode_id,
+            show_id: download.show_id,
             state: download.state,
             bytes_done: download.bytes_done,
             bytes_total: download.bytes_total,
@@ -602,9 +606,10 @@ impl Downloads {
         });
     }
 
-    fn announce_gone(&self, episode: EpisodeId) {
+    fn announce_gone(&self, download: &Download) {
         let _ = self.inner.events.send(DownloadProgress {
-            episode_id: episode,
+            episode_id: download.episode_id,
+            show_id: download.show_id,
             state: DownloadState::Removed,
             bytes_done: 0,
             bytes_total: None,

@@ -388,4 +388,14 @@ impl Library {
         .fetch_all(self.pool())
         .await?)
     }
+
+    /// Episodes with this feed guid (one per show that lists it).
+    pub async fn episodes_with_guid(&self, guid: &str) -> Result<Vec<EpisodeId>> {
+        let ids: Vec<i64> =
+            sqlx::query_scalar("SELECT id FROM episodes WHERE guid = ? ORDER BY id")
+                .bind(guid)
+                .fetch_all(self.pool())
+                .await?;
+        Ok(ids.into_iter().map(EpisodeId).collect())
+    }
 }

@@ -72,10 +72,23 @@ export const commands = {
 	setPlaybackRate: (rate: number | null) => typedError<null, CommandError>(__TAURI_INVOKE("set_playback_rate", { rate })),
 	/**  Starts, changes or cancels the sleep timer (after some time, or at the end of the episode). */
 	setSleepTimer: (request: SleepRequest) => typedError<null, CommandError>(__TAURI_INVOKE("set_sleep_timer", { request })),
+	downloadEpisode: (episodeId: EpisodeId) => typedError<Download, CommandError>(__TAURI_INVOKE("download_episode", { episodeId })),
+	pauseDownload: (episodeId: EpisodeId) => typedError<Download, CommandError>(__TAURI_INVOKE("pause_download", { episodeId })),
+	resumeDownload: (episodeId: EpisodeId) => typedError<Download, CommandError>(__TAURI_INVOKE("resume_download", { episodeId })),
+	/**  Stops an unfinished download and forgets it; deletes a finished one. */
+	cancelDownload: (episodeId: EpisodeId) => typedError<null, CommandError>(__TAURI_INVOKE("cancel_download", { episodeId })),
+	deleteDownload: (episodeId: EpisodeId) => typedError<null, CommandError>(__TAURI_INVOKE("delete_download", { episodeId })),
+	listDownloads: () => typedError<Download[], CommandError>(__TAURI_INVOKE("list_downloads")),
+	getDiskUsage: () => typedError<DiskUsage, CommandError>(__TAURI_INVOKE("get_disk_usage")),
+	/**  How many of the show's newest unplayed episodes are kept downloaded (0: none). */
+	getAutoDownload: (showId: ShowId) => typedError<number, CommandError>(__TAURI_INVOKE("get_auto_download", { showId })),
+	/**  Sets the show's rule and fetches what it asks for now. */
+	setAutoDownload: (showId: ShowId, newest: number) => typedError<null, CommandError>(__TAURI_INVOKE("set_auto_download", { showId, newest })),
 };
 
 /** Events */
 export const events = {
+	downloadProgressed: makeEvent<DownloadProgressed, DownloadProgressed>("download-progressed"),
 	libraryChanged: makeEvent<LibraryChanged, LibraryChanged>("library-changed"),
 	playbackChanged: makeEvent<PlaybackChanged, PlaybackChanged>("playback-changed"),
 	queueChanged: makeEvent<QueueChanged, QueueChanged>("queue-changed"),
@@ -83,6 +96,13 @@ export const events = {
 };
 
 /* Types */
+/**  When a played episode's download is removed. */
+export type AfterPlayed = 
+/**  As soon as it is played. */
+{ kind: "immediately" } | 
+/**  This many days after it was played. */
+{ kind: "afterDays"; days: number } | { kind: "never" };
+
 /**  Every setting the settings screen shows, as one value. */
 export type AppSettings = {
 	theme: Theme,
@@ -93,6 +113,14 @@ export type AppSettings = {
 	refreshMinutes: number | null,
 	/**  Seconds to go back when resuming after a long pause; 0 is off. */
 	rewindOnResumeSecs: number | null,
+	/**  Where downloads go; `None` for `downloads` in the data folder. */
+	downloadFolder: string | null,
+	/**  Downloads running at once. */
+	downloadConcurrency: number,
+	/**  When downloads of played episodes are deleted. */
+	deleteAfterPlayed: AfterPlayed,
+	/**  The most all downloads together may take, in GB; 0 is no limit. */
+	storageLimitGb: number | null,
 };
 
 /**  One chapter, as the player and the now-playing view use it. */
@@ -104,6 +132,52 @@ export type Chapter = {
 };
 
 export type CommandError = { kind: "library"; code: ErrorCode; message: string } | { kind: "playback"; code: PlayerErrorCode; message: string };
+
+/**  Space taken by downloads, per show and in all. */
+export type DiskUsage = {
+	shows: ShowUsage[],
+	totalBytes: number,
+};
+
+/**  One episode's download. */
+export type Download = {
+	episodeId: EpisodeId,
+	showId: ShowId,
+	episodeTitle: string,
+	showTitle: string,
+	state: DownloadState,
+	/**  The finished file (the partial one is this with `.part` added). */
+	path: string,
+	bytesDone: number,
+	bytesTotal: number | null,
+	/**  Why the last attempt failed, in words, and its code. */
+	error: string | null,
+	errorCode: string | null,
+	/**  Fetched by a show's automatic-download rule rather than asked for. */
+	automatic: boolean,
+	requestedAt: number,
+	completedAt: number | null,
+};
+
+/**  A running download's progress, or a change of state; what the UI's progress bars show. */
+export type DownloadProgress = {
+	episodeId: EpisodeId,
+	showId: ShowId,
+	state: DownloadState,
+	bytesDone: number,
+	bytesTotal: number | null,
+	/**  Over the last few seconds. */
+	bytesPerSec: number | null,
+	etaSecs: number | null,
+	error: string | null,
+};
+
+/**  A download moved on (a few times a second while running) or changed state. */
+export type DownloadProgressed = DownloadProgress;
+
+export type DownloadState = "queued" | "downloading" | "paused" | "done" | "failed" | 
+/**  Deleted by the listener or a rule; remembered so it is not fetched again automatically. */
+"removed";
 
 export type Episode = {
 	id: EpisodeId,
@@ -130,12 +204,23 @@ export type Episode = {
 	chaptersUrl: string | null,
 	transcripts: Transcript[],
 	persons: Person[],
+	/**  Its download, when the listener has asked for one. */
+	download: EpisodeDownload | null,
+};
+
+/**  How far an episode's download is, as the episode list shows it. */
+export type EpisodeDownload = {
+	state: DownloadState,
+	bytesDone: number,
+	bytesTotal: number | null,
 };
 
 /**  Which of a show's episodes to list. */
 export type EpisodeFilter = "all" | "unplayed" | 
 /**  Started and not finished. */
-"in-progress";
+"in-progress" | 
+/**  On disk, ready to play offline. */
+"downloaded";
 
 export type EpisodeHit = {
 	id: EpisodeId,
@@ -165,7 +250,7 @@ export type EpisodeQuery = {
 };
 
 /**  A small, stable classification of [`Error`] that crosses to the UI. */
-export type ErrorCode = "invalid_url" | "network" | "http_status" | "gone" | "not_a_feed" | "too_large" | "invalid_opml" | "not_found" | "newer_database" | "database" | "io";
+export type ErrorCode = "invalid_url" | "network" | "http_status" | "gone" | "not_a_feed" | "too_large" | "invalid_opml" | "not_media" | "disk_full" | "download_folder" | "not_found" | "newer_database" | "database" | "io";
 
 /**  A way to support the show (`podcast:funding`). */
 export type Funding = {
@@ -328,6 +413,14 @@ export type ShowRefreshed = {
 	title: string,
 	feedUrl: string,
 	outcome: RefreshOutcome,
+};
+
+/**  Space taken by one show's downloads. */
+export type ShowUsage = {
+	showId: ShowId,
+	showTitle: string,
+	bytes: number,
+	episodes: number,
 };
 
 export type SkipDirection = "back" | "forward";

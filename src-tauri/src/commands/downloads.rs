@@ -1,0 +1,93 @@
+//! Downloads: ask for, pause, resume, cancel and delete an episode's file; list them with the
+//! space they take; and each show's automatic-download rule.
+
+use earshot_core::{DiskUsage, Download, EpisodeId, ShowId};
+use tauri::State;
+
+use crate::error::CommandError;
+use crate::{App, unix_now};
+
+#[tauri::command]
+#[specta::specta]
+pub async fn download_episode(
+    app: State<'_, App>,
+    episode_id: EpisodeId,
+) -> Result<Download, CommandError> {
+    Ok(app
+        .core
+        .downloads()
+        .enqueue(episode_id, false, unix_now())
+        .await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn pause_download(
+    app: State<'_, App>,
+    episode_id: EpisodeId,
+) -> Result<Download, CommandError> {
+    Ok(app.core.downloads().pause(episode_id).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn resume_download(
+    app: State<'_, App>,
+    episode_id: EpisodeId,
+) -> Result<Download, CommandError> {
+    Ok(app.core.downloads().resume(episode_id, unix_now()).await?)
+}
+
+/// Stops an unfinished download and forgets it; deletes a finished one.
+#[tauri::command]
+#[specta::specta]
+pub async fn cancel_download(
+    app: State<'_, App>,
+    episode_id: EpisodeId,
+) -> Result<(), CommandError> {
+    Ok(app.core.downloads().cancel(episode_id).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn delete_download(
+    app: State<'_, App>,
+    episode_id: EpisodeId,
+) -> Result<(), CommandError> {
+    Ok(app.core.downloads().delete(episode_id).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_downloads(app: State<'_, App>) -> Result<Vec<Download>, CommandError> {
+    Ok(app.core.downloads().list().await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn get_disk_usage(app: State<'_, App>) -> Result<DiskUsage, CommandError> {
+    Ok(app.core.downloads().usage().await?)
+}
+
+/// How many of the show's newest unplayed episodes are kept downloaded (0: none).
+#[tauri::command]
+#[specta::specta]
+pub async fn get_auto_download(app: State<'_, App>, show_id: ShowId) -> Result<u32, CommandError> {
+    Ok(app.core.library().auto_download(show_id).await?)
+}
+
+/// Sets the show's rule and fetches what it asks for now.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_auto_download(
+    app: State<'_, App>,
+    show_id: ShowId,
+    newest: u32,
+) -> Result<(), CommandError> {
+    app.core
+        .library()
+        .set_auto_download(show_id, newest.min(50))
+        .await?;
+    app.core.downloads().queue_automatic(unix_now()).await?;
+    Ok(())
+}
