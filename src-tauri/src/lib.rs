@@ -93,6 +93,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::downloads::get_disk_usage,
             commands::downloads::get_auto_download,
             commands::downloads::set_auto_download,
+            commands::downloads::choose_download_folder,
         ])
         .events(collect_events![
             PlaybackChanged,

@@ -228,7 +228,10 @@ impl Settings {
                 self.store.delete(DOWNLOAD_FOLDER_KEY);
             }
         }
-        self.set(&DOWNLOAD_CONCURRENCY, f64::from(settings.download_concurrency));
+        self.set(
+            &DOWNLOAD_CONCURRENCY,
+            f64::from(settings.download_concurrency),
+        );
         match serde_json::to_value(settings.delete_after_played) {
             Ok(rule) => self.store.set(DELETE_AFTER_PLAYED_KEY, rule),
             Err(error) => tracing::warn!(%error, "download rule not saved"),

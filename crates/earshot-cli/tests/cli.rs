@@ -295,7 +295,10 @@ async fn download_resumes_lists_and_deletes() {
     assert_eq!(done["state"], "done");
     let path = done["path"].as_str().expect("path").to_string();
     assert!(path.starts_with(&folder_arg), "{path}");
-    assert!(path.contains("Offline Show") && path.ends_with(".mp3"), "{path}");
+    assert!(
+        path.contains("Offline Show") && path.ends_with(".mp3"),
+        "{path}"
+    );
     assert_eq!(std::fs::read(&path).expect("file"), body);
     assert!(
         server

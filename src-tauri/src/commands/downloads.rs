@@ -91,3 +91,28 @@ pub async fn set_auto_download(
     app.core.downloads().queue_automatic(unix_now()).await?;
     Ok(())
 }
+
+/// Asks the listener for a download folder; `None` when they cancelled. Nothing is stored
+/// until the settings are saved.
+#[tauri::command]
+#[specta::specta]
+pub async fn choose_download_folder(
+    handle: tauri::AppHandle,
+) -> Result<Option<String>, CommandError> {
+    use tauri_plugin_dialog::DialogExt;
+    let (sender, receiver) = tokio::sync::oneshot::channel();
+    handle
+        .dialog()
+        .file()
+        .set_title("Download episodes to")
+        .pick_folder(move |path| {
+            let _ = sender.send(path);
+        });
+    let Some(path) = receiver.await.ok().flatten() else {
+        return Ok(None);
+    };
+    let path = path
+        .into_path()
+        .map_err(|e| earshot_core::Error::Io(std::io::Error::other(e.to_string())))?;
+    Ok(Some(path.display().to_string()))
+}

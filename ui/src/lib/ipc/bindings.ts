@@ -84,6 +84,11 @@ export const commands = {
 	getAutoDownload: (showId: ShowId) => typedError<number, CommandError>(__TAURI_INVOKE("get_auto_download", { showId })),
 	/**  Sets the show's rule and fetches what it asks for now. */
 	setAutoDownload: (showId: ShowId, newest: number) => typedError<null, CommandError>(__TAURI_INVOKE("set_auto_download", { showId, newest })),
+	/**
+	 *  Asks the listener for a download folder; `None` when they cancelled. Nothing is stored
+	 *  until the settings are saved.
+	 */
+	chooseDownloadFolder: () => typedError<string | null, CommandError>(__TAURI_INVOKE("choose_download_folder")),
 };
 
 /** Events */
