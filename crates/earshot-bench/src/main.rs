@@ -10,8 +10,11 @@
 //! - library search over everything (median of one- and two-word queries);
 //! - opening a 5,000-episode show's first page from the database (median).
 //!
+//! With `--downloads`, it measures episode downloads against curl instead (see `downloads`).
+//!
 //! Figures are printed, not asserted: a benchmark reports, a test decides.
 
+mod downloads;
 mod generate;
 mod server;
 
@@ -33,12 +36,15 @@ struct Options {
     seed: u64,
     /// Only serve the feeds (and write the OPML) until killed: for profiling a tool by hand.
     serve_only: bool,
+    /// Run the download benchmark (a file of this many MB) instead of the feed benchmark.
+    download_mb: Option<usize>,
 }
 
 fn usage() -> ! {
     eprintln!(
         "usage: earshot-bench [--feeds N] [--episodes M] [--hosts H] [--latency-ms L] \
-         [--earshot-cli PATH] [--no-peers] [--serve-only] [--seed S]"
+         [--earshot-cli PATH] [--no-peers] [--serve-only] [--seed S] \
+         [--downloads [--download-mb MB]]"
     );
     std::process::exit(2)
 }
@@ -54,6 +60,7 @@ fn options() -> Options {
         peers: true,
         seed: 2026,
         serve_only: false,
+        download_mb: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -69,6 +76,10 @@ fn options() -> Options {
             "--earshot-cli" => options.earshot_cli = PathBuf::from(value()),
             "--no-peers" => options.peers = false,
             "--serve-only" => options.serve_only = true,
+            "--downloads" => options.download_mb = Some(options.download_mb.unwrap_or(200)),
+            "--download-mb" => {
+                options.download_mb = Some(value().parse().unwrap_or_else(|_| usage()));
+            }
             "--seed" => options.seed = value().parse().unwrap_or_else(|_| usage()),
             // `cargo bench` passes --bench; nothing else is known.
             "--bench" => {}
@@ -175,6 +186,9 @@ fn main() {
 }
 
 async fn run(options: &Options, work: &Path) -> Result<(), String> {
+    if let Some(megabytes) = options.download_mb {
+        return downloads::run(&options.earshot_cli, work, megabytes, 5).await;
+    }
     println!(
         "Generating {} feeds × {} episodes (seed {})…",
         options.feeds, options.episodes, options.seed

@@ -20,7 +20,7 @@ fn main() -> ExitCode {
         Some("bench") => bench(&root, &args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  run [--release]  set up what is missing, then start Earshot\n  test             set up what is missing, then run every check and test\n  setup            only set up (system packages, npm packages, tauri-driver)\n  bench [--no-peers] [--feeds N] …\n                   the feed-engine benchmark, beside gPodder and shellcaster"
+                "usage: cargo xtask <command>\n\n  run [--release]  set up what is missing, then start Earshot\n  test             set up what is missing, then run every check and test\n  setup            only set up (system packages, npm packages, tauri-driver)\n  bench [--no-peers] [--feeds N] …\n                   the feed-engine benchmark, beside gPodder and shellcaster\n  bench --downloads [--download-mb MB]\n                   episode download throughput, beside curl"
             );
             return ExitCode::from(2);
         }
@@ -73,7 +73,9 @@ fn npm(root: &Path) -> Command {
 /// Builds `earshot-cli` and the benchmark in release mode, installs the peers it compares with
 /// (unless `--no-peers`), and runs it. Arguments go to `earshot-bench`.
 fn bench(root: &Path, args: &[String]) -> Result<(), String> {
-    if !args.iter().any(|a| a == "--no-peers") {
+    if args.iter().any(|a| a == "--downloads") {
+        setup::ensure_curl()?;
+    } else if !args.iter().any(|a| a == "--no-peers") {
         setup::ensure_bench_peers()?;
     }
     step("Building earshot-cli and earshot-bench (release)");

@@ -224,3 +224,13 @@ pub fn ensure_bench_peers() -> Result<(), String> {
     }
     Ok(())
 }
+
+/// curl, which the download benchmark compares with.
+pub fn ensure_curl() -> Result<(), String> {
+    if Command::new("curl").arg("--version").output().is_ok() {
+        return Ok(());
+    }
+    step("Installing curl for the download benchmark");
+    exec(&mut apt(&["update", "-qq"]))?;
+    exec(&mut apt(&["install", "-y", "-qq", "curl"]))
+}

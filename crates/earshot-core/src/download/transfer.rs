@@ -9,13 +9,22 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use reqwest::header::{self, HeaderMap};
-use tokio::io::{AsyncSeekExt, AsyncWriteExt};
+use std::io::{Seek, Write};
 use url::Url;
 
 use crate::error::{Error, Result};
 
 /// Bytes gathered before each write to disk.
 const WRITE_BUFFER: usize = 1 << 20;
+
+/// Chunks received but not yet written; past this, reading waits for the disk.
+const WRITE_QUEUE: usize = 256;
+
+/// Bytes written between two flushes to disk while downloading.
+const FLUSH_EVERY: usize = 4 << 20;
+
+/// Bytes looked at to tell a web page from media.
+const SNIFF_BYTES: usize = 512;
 
 /// What is known about the partial file from the attempt that wrote it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -121,6 +130,9 @@ impl Opened {
     /// bytes in the file so far, and returns the length when the body ended complete. The file
     /// is flushed to disk before this returns. Any error leaves a valid prefix in `part`.
     /// When `stop` turns true the bytes so far are written out and `Written::Stopped` returned.
+    ///
+    /// The network is read here while a blocking thread writes what arrived, so neither waits
+    /// for the other; chunks are handed over without copying.
     pub async fn write(
         mut self,
         part: &Path,
@@ -132,22 +144,51 @@ impl Opened {
                 .await
                 .map_err(|e| folder_error(dir, &e))?;
         }
-        let mut file = tokio::fs::OpenOptions::new()
-            .create(true)
-            .write(true)
-            .truncate(false)
-            .open(part)
-            .await
-            .map_err(|e| write_error(part, e))?;
-        file.set_len(self.from)
-            .await
-            .map_err(|e| write_error(part, e))?;
-        file.seek(std::io::SeekFrom::Start(self.from))
-            .await
-            .map_err(|e| write_error(part, e))?;
+        let (chunks, mut received) = tokio::sync::mpsc::channel::<bytes::Bytes>(WRITE_QUEUE);
+        let path = part.to_path_buf();
+        let from = self.from;
+        let writer = tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .write(true)
+                .truncate(false)
+                .open(&path)?;
+            file.set_len(from)?;
+            // Written pages are flushed to disk as the download goes, on a thread of their own,
+            // so that the final flush (the file must be on disk before it is renamed) is short.
+            let flusher = file.try_clone()?;
+            let (tick, ticks) = std::sync::mpsc::sync_channel::<()>(1);
+            let flushing = std::thread::spawn(move || {
+                while ticks.recv().is_ok() {
+                    let _ = flusher.sync_data();
+                }
+            });
+            let mut file = std::io::BufWriter::with_capacity(WRITE_BUFFER, file);
+            file.seek(std::io::SeekFrom::Start(from))?;
+            let mut since_flush = 0;
+            let mut written = || {
+                while let Some(chunk) = received.blocking_recv() {
+                    file.write_all(&chunk)?;
+                    since_flush += chunk.len();
+                    if since_flush >= FLUSH_EVERY {
+                        since_flush = 0;
+                        // A flush already running covers this too: never wait for it.
+                        let _ = tick.try_send(());
+                    }
+                }
+                Ok::<_, std::io::Error>(())
+            };
+            let written = written();
+            drop(tick);
+            let _ = flushing.join();
+            written?;
+            file.into_inner()
+                .map_err(std::io::IntoInnerError::into_error)
+        });
         let mut done = self.from;
-        let mut buffer: Vec<u8> = Vec::with_capacity(WRITE_BUFFER);
-        let mut sniffed = self.from > 0;
+        // The first bytes of a new file are held back until they are known not to be a page.
+        let mut head: Option<Vec<u8>> = (self.from == 0).then(Vec::new);
+        let mut outcome: Result<Option<u64>> = Ok(None);
         loop {
             let next = tokio::select! {
                 biased;
@@ -155,63 +196,71 @@ impl Opened {
                 next = self.response.chunk() => Some(next),
             };
             let Some(next) = next else {
-                if sniffed {
-                    flush(&mut file, &mut buffer)
-                        .await
-                        .map_err(|e| write_error(part, e))?;
-                }
-                return Ok(Written::Stopped(done));
+                outcome = Ok(Some(done));
+                break;
             };
             let chunk = match next {
                 Ok(Some(chunk)) => chunk,
                 Ok(None) => break,
                 Err(e) => {
                     // Keep what arrived: the next attempt continues from it.
-                    let _ = flush(&mut file, &mut buffer).await;
-                    return Err(interrupted(&self.url, done, self.total, &e));
+                    outcome = Err(interrupted(&self.url, done, self.total, &e));
+                    break;
                 }
             };
-            if !sniffed {
-                buffer.extend_from_slice(&chunk);
-                if buffer.len() >= 512 || looks_like_markup(&buffer) {
-                    sniffed = true;
-                    if looks_like_markup(&buffer) {
-                        return Err(Error::NotMedia {
-                            url: self.url.clone(),
-                            detail: "it sent a web page".to_string(),
-                        });
-                    }
-                }
-            } else {
-                buffer.extend_from_slice(&chunk);
-            }
             done += chunk.len() as u64;
             if self.total.is_some_and(|total| done > total) {
-                return Err(Error::Incomplete {
+                outcome = Err(Error::Incomplete {
                     url: self.url.clone(),
                     detail: format!(
                         "it sent more than the {} bytes it announced",
                         self.total.unwrap_or_default()
                     ),
                 });
+                break;
             }
-            if buffer.len() >= WRITE_BUFFER {
-                flush(&mut file, &mut buffer)
-                    .await
-                    .map_err(|e| write_error(part, e))?;
+            let chunk = match head.as_mut() {
+                Some(start) => {
+                    start.extend_from_slice(&chunk);
+                    if start.len() < SNIFF_BYTES {
+                        continue;
+                    }
+                    let start = head.take().unwrap_or_default();
+                    if looks_like_markup(&start) {
+                        outcome = Err(not_media(&self.url));
+                        break;
+                    }
+                    bytes::Bytes::from(start)
+                }
+                None => chunk,
+            };
+            if chunks.send(chunk).await.is_err() {
+                // The writer stopped: its error says why.
+                break;
             }
             progress(done);
         }
-        if !sniffed && looks_like_markup(&buffer) {
-            return Err(Error::NotMedia {
-                url: self.url.clone(),
-                detail: "it sent a web page".to_string(),
-            });
+        if let (Ok(None), Some(start)) = (&outcome, head.take()) {
+            // A body shorter than the sniffing window.
+            if looks_like_markup(&start) {
+                outcome = Err(not_media(&self.url));
+            } else if !start.is_empty() {
+                let _ = chunks.send(bytes::Bytes::from(start)).await;
+            }
         }
-        flush(&mut file, &mut buffer)
+        drop(chunks);
+        let file = match writer.await {
+            Ok(Ok(file)) => file,
+            Ok(Err(e)) => return Err(write_error(part, e)),
+            Err(e) => return Err(Error::Io(std::io::Error::other(e.to_string()))),
+        };
+        if let Some(stopped) = outcome? {
+            return Ok(Written::Stopped(stopped));
+        }
+        tokio::task::spawn_blocking(move || file.sync_data())
             .await
+            .map_err(|e| Error::Io(std::io::Error::other(e.to_string())))?
             .map_err(|e| write_error(part, e))?;
-        file.sync_data().await.map_err(|e| write_error(part, e))?;
         match self.total {
             Some(total) if done != total => Err(Error::Incomplete {
                 url: self.url,
@@ -226,6 +275,13 @@ impl Opened {
     }
 }
 
+fn not_media(url: &str) -> Error {
+    Error::NotMedia {
+        url: url.to_string(),
+        detail: "it sent a web page".to_string(),
+    }
+}
+
 /// How a write ended without an error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Written {
@@ -233,14 +289,6 @@ pub enum Written {
     Complete(u64),
     /// Asked to stop; this much is in the partial file.
     Stopped(u64),
-}
-
-async fn flush(file: &mut tokio::fs::File, buffer: &mut Vec<u8>) -> std::io::Result<()> {
-    if !buffer.is_empty() {
-        file.write_all(buffer).await?;
-        buffer.clear();
-    }
-    file.flush().await
 }
 
 /// A strong validator for `If-Range`: the `ETag` unless it is weak, else `Last-Modified`.
