@@ -184,7 +184,7 @@ impl Settings {
                 .get(DELETE_AFTER_PLAYED_KEY)
                 .and_then(|v| serde_json::from_value(v).ok())
                 .unwrap_or_default(),
-            limit_bytes: (gb > 0.0).then(|| (gb * 1e9) as u64),
+            limit_bytes: (gb > 0.0).then_some((gb * 1e9) as u64),
         }
     }
 
