@@ -1,5 +1,6 @@
 //! The `artwork:` protocol: serves cached show artwork to the web view, which never loads remote
-//! images. `artwork://localhost/show/<id>` (on Windows `http://artwork.localhost/show/<id>`).
+//! images. `artwork://localhost/show/<id>` (on Windows `http://artwork.localhost/show/<id>`),
+//! with `?size=<pixels>` for a scaled-down copy.
 
 use earshot_core::ShowId;
 use tauri::http::{Response, StatusCode, header};
@@ -7,13 +8,22 @@ use tauri::{AppHandle, Manager, Runtime};
 
 use crate::App;
 
-pub async fn respond<R: Runtime>(app: &AppHandle<R>, path: &str) -> Response<Vec<u8>> {
+pub async fn respond<R: Runtime>(
+    app: &AppHandle<R>,
+    path: &str,
+    query: Option<&str>,
+) -> Response<Vec<u8>> {
+    let size = query
+        .unwrap_or("")
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("size="))
+        .and_then(|size| size.parse::<u32>().ok());
     let show = path
         .strip_prefix("/show/")
         .and_then(|id| id.parse::<i64>().ok())
         .map(ShowId);
     let artwork = match (show, app.try_state::<App>()) {
-        (Some(show), Some(state)) => state.core.artwork(show).await,
+        (Some(show), Some(state)) => state.core.artwork(show, size).await,
         _ => None,
     };
     let built = match artwork {

@@ -213,8 +213,9 @@ pub fn run() {
         .register_asynchronous_uri_scheme_protocol("artwork", |context, request, responder| {
             let app = context.app_handle().clone();
             let path = request.uri().path().to_string();
+            let query = request.uri().query().map(str::to_string);
             tauri::async_runtime::spawn(async move {
-                responder.respond(artwork::respond(&app, &path).await);
+                responder.respond(artwork::respond(&app, &path, query.as_deref()).await);
             });
         })
         .setup(move |app| {

@@ -361,8 +361,12 @@ impl Core {
         self.library.save_progress(id, progress, now).await
     }
 
-    pub async fn artwork(&self, show: ShowId) -> Option<Artwork> {
-        self.artwork.load(show).await
+    /// The show's cached artwork, scaled to `size` pixels (its longest side) when given.
+    pub async fn artwork(&self, show: ShowId, size: Option<u32>) -> Option<Artwork> {
+        match size {
+            Some(size) => self.artwork.load_sized(show, size).await,
+            None => self.artwork.load(show).await,
+        }
     }
 
     pub async fn close(&self) {

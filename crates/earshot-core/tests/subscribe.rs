@@ -57,7 +57,7 @@ async fn subscribing_stores_the_show_its_episodes_and_artwork() {
     assert!(show.has_artwork);
     assert_eq!(show.categories, vec!["Technology".to_string()]);
     assert!(
-        core.artwork(show.id)
+        core.artwork(show.id, None)
             .await
             .is_some_and(|a| a.mime == "image/png")
     );
