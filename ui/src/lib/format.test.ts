@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { formatClock, formatRelativeDate, formatRemaining, formatSpokenDuration } from "./format";
+import {
+  formatBytes,
+  formatClock,
+  formatEta,
+  formatRelativeDate,
+  formatRemaining,
+  formatSpeed,
+  formatSpokenDuration,
+} from "./format";
 
 describe("formatClock", () => {
   it("shows minutes and seconds, hours when needed", () => {
@@ -53,5 +61,49 @@ describe("formatRemaining", () => {
     expect(formatRemaining(266, 1466)).toBe("20 min left");
     expect(formatRemaining(1460, 1466)).toBe("almost done");
     expect(formatRemaining(100, null)).toBe("");
+  });
+});
+
+describe("formatBytes", () => {
+  it("uses decimal units with one decimal below 100", () => {
+    expect(formatBytes(0)).toBe("0 B");
+    expect(formatBytes(512)).toBe("512 B");
+    expect(formatBytes(1000)).toBe("1.0 KB");
+    expect(formatBytes(1_234_567)).toBe("1.2 MB");
+    expect(formatBytes(45_600_000)).toBe("45.6 MB");
+    expect(formatBytes(123_456_789)).toBe("123 MB");
+    expect(formatBytes(2_500_000_000)).toBe("2.5 GB");
+  });
+  it("never shows 1000 of a unit", () => {
+    expect(formatBytes(999_999)).toBe("1.0 MB");
+    expect(formatBytes(999.7)).toBe("1.0 KB");
+  });
+  it("is empty when unknown", () => {
+    expect(formatBytes(null)).toBe("");
+    expect(formatBytes(Number.NaN)).toBe("");
+    expect(formatBytes(-1)).toBe("");
+  });
+});
+
+describe("formatSpeed", () => {
+  it("is bytes per second, or nothing when stalled", () => {
+    expect(formatSpeed(3_400_000)).toBe("3.4 MB/s");
+    expect(formatSpeed(800)).toBe("800 B/s");
+    expect(formatSpeed(0)).toBe("");
+    expect(formatSpeed(null)).toBe("");
+  });
+});
+
+describe("formatEta", () => {
+  it("rounds up to the unit that fits", () => {
+    expect(formatEta(0)).toBe("0 s left");
+    expect(formatEta(40.2)).toBe("41 s left");
+    expect(formatEta(100)).toBe("2 min left");
+    expect(formatEta(3600)).toBe("1 h left");
+    expect(formatEta(3900)).toBe("1 h 5 min left");
+  });
+  it("is empty when unknown", () => {
+    expect(formatEta(null)).toBe("");
+    expect(formatEta(Number.POSITIVE_INFINITY)).toBe("");
   });
 });

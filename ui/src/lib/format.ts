@@ -62,3 +62,39 @@ export function formatRemaining(position: number, duration: number | null): stri
   const left = Math.max(0, Math.round((duration - position) / 60));
   return left <= 0 ? "almost done" : `${left} min left`;
 }
+
+// Sizes are in decimal units (1 MB = 1,000,000 bytes), as disks and the storage limit count them.
+const BYTE_UNITS = ["KB", "MB", "GB", "TB"];
+
+/** `512` → `512 B`, `1_234_567` → `1.2 MB`, `123_456_789` → `123 MB`; unknown → `""`. */
+export function formatBytes(bytes: number | null | undefined): string {
+  if (bytes == null || !Number.isFinite(bytes) || bytes < 0) return "";
+  if (bytes < 999.5) return `${Math.round(bytes)} B`;
+  let value = bytes / 1000;
+  let unit = 0;
+  // Step up before a figure would round to 1000 (999,999 B is 1.0 MB, not 1000 KB).
+  while (value >= 999.5 && unit < BYTE_UNITS.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
+  const figure = value < 99.95 ? value.toFixed(1) : String(Math.round(value));
+  return `${figure} ${BYTE_UNITS[unit]}`;
+}
+
+/** `3_400_000` → `3.4 MB/s`; unknown or nothing moving → `""`. */
+export function formatSpeed(bytesPerSec: number | null | undefined): string {
+  if (bytesPerSec == null || !Number.isFinite(bytesPerSec) || bytesPerSec <= 0) return "";
+  return `${formatBytes(bytesPerSec)}/s`;
+}
+
+/** Time left of a download: `40 s left`, `2 min left`, `1 h 5 min left`; unknown → `""`. */
+export function formatEta(seconds: number | null | undefined): string {
+  if (seconds == null || !Number.isFinite(seconds) || seconds < 0) return "";
+  const whole = Math.ceil(seconds);
+  if (whole < 60) return `${whole} s left`;
+  const minutes = Math.ceil(whole / 60);
+  if (minutes < 60) return `${minutes} min left`;
+  const hours = Math.floor(minutes / 60);
+  const rest = minutes % 60;
+  return rest ? `${hours} h ${rest} min left` : `${hours} h left`;
+}

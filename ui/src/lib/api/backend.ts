@@ -7,6 +7,9 @@ import {
   type AppSettings,
   type Chapter,
   type CommandError,
+  type DiskUsage,
+  type Download,
+  type DownloadProgress,
   type Episode,
   type EpisodeId,
   type EpisodeList,
@@ -80,6 +83,23 @@ export interface Backend {
   getSettings(): Promise<AppSettings>;
   /** Stores the settings; resolves to what was stored (each value kept to its range). */
   updateSettings(settings: AppSettings): Promise<AppSettings>;
+  /** Asks for the episode's file; the queue fetches it when there is room. */
+  downloadEpisode(episodeId: EpisodeId): Promise<Download>;
+  pauseDownload(episodeId: EpisodeId): Promise<Download>;
+  /** Continues a paused download, or tries a failed one again. */
+  resumeDownload(episodeId: EpisodeId): Promise<Download>;
+  /** Stops an unfinished download and forgets it; deletes a finished one. */
+  cancelDownload(episodeId: EpisodeId): Promise<void>;
+  /** Deletes the file, finished or partial. */
+  deleteDownload(episodeId: EpisodeId): Promise<void>;
+  listDownloads(): Promise<Download[]>;
+  getDiskUsage(): Promise<DiskUsage>;
+  /** How many of the show's newest unplayed episodes are kept downloaded (0: none). */
+  getAutoDownload(showId: ShowId): Promise<number>;
+  setAutoDownload(showId: ShowId, newest: number): Promise<void>;
+  /** The system's folder picker; resolves to null when the listener cancelled. */
+  chooseDownloadFolder(): Promise<string | null>;
+  onDownloadProgressed(listener: (progress: DownloadProgress) => void): Promise<Unlisten>;
 }
 
 export const tauriBackend: Backend = {
@@ -156,6 +176,23 @@ export const tauriBackend: Backend = {
   exportOpml: async () => unwrap(await commands.exportOpml()),
   getSettings: async () => unwrap(await commands.getSettings()),
   updateSettings: async (settings) => unwrap(await commands.updateSettings(settings)),
+  downloadEpisode: async (episodeId) => unwrap(await commands.downloadEpisode(episodeId)),
+  pauseDownload: async (episodeId) => unwrap(await commands.pauseDownload(episodeId)),
+  resumeDownload: async (episodeId) => unwrap(await commands.resumeDownload(episodeId)),
+  cancelDownload: async (episodeId) => {
+    unwrap(await commands.cancelDownload(episodeId));
+  },
+  deleteDownload: async (episodeId) => {
+    unwrap(await commands.deleteDownload(episodeId));
+  },
+  listDownloads: async () => unwrap(await commands.listDownloads()),
+  getDiskUsage: async () => unwrap(await commands.getDiskUsage()),
+  getAutoDownload: async (showId) => unwrap(await commands.getAutoDownload(showId)),
+  setAutoDownload: async (showId, newest) => {
+    unwrap(await commands.setAutoDownload(showId, newest));
+  },
+  chooseDownloadFolder: async () => unwrap(await commands.chooseDownloadFolder()),
+  onDownloadProgressed: (listener) => events.downloadProgressed.listen((event) => listener(event.payload)),
 };
 
 /** The message to show for anything a backend call threw. */
