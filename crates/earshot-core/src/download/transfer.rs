@@ -144,16 +144,17 @@ impl Opened {
                 .await
                 .map_err(|e| folder_error(dir, &e))?;
         }
-        let (chunks, mut received) = tokio::sync::mpsc::channel::<bytes::Bytes>(WRITE_QUEUE);
+        let (batches, mut received) = tokio::sync::mpsc::channel::<bytes::Bytes>(WRITE_QUEUE);
         let path = part.to_path_buf();
         let from = self.from;
         let writer = tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
-            let file = std::fs::OpenOptions::new()
+            let mut file = std::fs::OpenOptions::new()
                 .create(true)
                 .write(true)
                 .truncate(false)
                 .open(&path)?;
             file.set_len(from)?;
+            file.seek(std::io::SeekFrom::Start(from))?;
             // Written pages are flushed to disk as the download goes, on a thread of their own,
             // so that the final flush (the file must be on disk before it is renamed) is short.
             let flusher = file.try_clone()?;
@@ -163,13 +164,11 @@ impl Opened {
                     let _ = flusher.sync_data();
                 }
             });
-            let mut file = std::io::BufWriter::with_capacity(WRITE_BUFFER, file);
-            file.seek(std::io::SeekFrom::Start(from))?;
             let mut since_flush = 0;
             let mut written = || {
-                while let Some(chunk) = received.blocking_recv() {
-                    file.write_all(&chunk)?;
-                    since_flush += chunk.len();
+                while let Some(batch) = received.blocking_recv() {
+                    file.write_all(&batch)?;
+                    since_flush += batch.len();
                     if since_flush >= FLUSH_EVERY {
                         since_flush = 0;
                         // A flush already running covers this too: never wait for it.
@@ -182,12 +181,13 @@ impl Opened {
             drop(tick);
             let _ = flushing.join();
             written?;
-            file.into_inner()
-                .map_err(std::io::IntoInnerError::into_error)
+            Ok(file)
         });
         let mut done = self.from;
         // The first bytes of a new file are held back until they are known not to be a page.
         let mut head: Option<Vec<u8>> = (self.from == 0).then(Vec::new);
+        // Chunks are gathered into batches so the writer is woken once per batch.
+        let mut batch = bytes::BytesMut::with_capacity(WRITE_BUFFER);
         let mut outcome: Result<Option<u64>> = Ok(None);
         loop {
             let next = tokio::select! {
@@ -219,7 +219,7 @@ impl Opened {
                 });
                 break;
             }
-            let chunk = match head.as_mut() {
+            match head.as_mut() {
                 Some(start) => {
                     start.extend_from_slice(&chunk);
                     if start.len() < SNIFF_BYTES {
@@ -230,13 +230,17 @@ impl Opened {
                         outcome = Err(not_media(&self.url));
                         break;
                     }
-                    bytes::Bytes::from(start)
+                    batch.extend_from_slice(&start);
                 }
-                None => chunk,
-            };
-            if chunks.send(chunk).await.is_err() {
-                // The writer stopped: its error says why.
-                break;
+                None => batch.extend_from_slice(&chunk),
+            }
+            if batch.len() >= WRITE_BUFFER {
+                let full =
+                    std::mem::replace(&mut batch, bytes::BytesMut::with_capacity(WRITE_BUFFER));
+                if batches.send(full.freeze()).await.is_err() {
+                    // The writer stopped: its error says why.
+                    break;
+                }
             }
             progress(done);
         }
@@ -244,11 +248,16 @@ impl Opened {
             // A body shorter than the sniffing window.
             if looks_like_markup(&start) {
                 outcome = Err(not_media(&self.url));
-            } else if !start.is_empty() {
-                let _ = chunks.send(bytes::Bytes::from(start)).await;
+            } else {
+                batch.extend_from_slice(&start);
             }
         }
-        drop(chunks);
+        let refused = matches!(&outcome, Err(Error::NotMedia { .. }));
+        if !batch.is_empty() && !refused {
+            // What arrived is kept whatever ended the transfer: the next attempt continues it.
+            let _ = batches.send(batch.freeze()).await;
+        }
+        drop(batches);
         let file = match writer.await {
             Ok(Ok(file)) => file,
             Ok(Err(e)) => return Err(write_error(part, e)),
