@@ -7,9 +7,11 @@ mod downloads;
 mod error;
 mod events;
 mod logging;
+mod media_keys;
 mod playback;
 mod refresh;
 mod settings;
+mod tray;
 
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -44,6 +46,9 @@ pub struct App {
 
 /// Owns the player thread so quitting can stop it cleanly.
 struct PlayerOwner(Mutex<Option<Player>>);
+
+/// Keeps the tray icon alive.
+struct TrayKeeper(#[allow(dead_code)] tauri::tray::TrayIcon);
 
 /// Keeps the log file writer alive.
 struct LogGuard(#[allow(dead_code)] Option<tracing_appender::non_blocking::WorkerGuard>);
@@ -153,6 +158,9 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
             ..Default::default()
         });
     }
+    if let Ok(player) = &handle_result {
+        media_keys::start(&handle, core.clone(), player.clone());
+    }
     let playback = Playback::new(handle_result);
     playback.observe(core.clone(), handle.clone());
     app.manage(PlayerOwner(Mutex::new(player.ok())));
@@ -176,6 +184,12 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
         refresher: refresh::Refresher::default(),
         data_dir,
     });
+    let tray_player = app
+        .try_state::<App>()
+        .and_then(|state| state.playback.player().ok().cloned());
+    if let Some(tray) = tray::start(&handle, tray_player) {
+        app.manage(TrayKeeper(tray));
+    }
     let started = handle.clone();
     tauri::async_runtime::spawn(async move {
         if let Some(app) = started.try_state::<App>() {
@@ -222,6 +236,21 @@ pub fn run() {
             builder.mount_events(app);
             setup(app)
         })
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
+                let app = window.app_handle();
+                let keep = app
+                    .try_state::<App>()
+                    .is_some_and(|state| state.settings.close_to_tray());
+                // Hidden with no tray to bring it back, the app would be lost: quit instead.
+                if keep && tauri::async_runtime::block_on(earshot_media::tray_host_present()) {
+                    api.prevent_close();
+                    let _ = window.hide();
+                    tray::window_visibility_changed(app);
+                    tracing::info!("window closed to the tray; playback goes on");
+                }
+            }
+        })
         .build(tauri::generate_context!("tauri.conf.json"));
     let app = match app {
         Ok(app) => app,
@@ -235,6 +264,15 @@ pub fn run() {
             shutdown(handle);
         }
     });
+}
+
+/// Brings the main window to the front (from the tray, the media controls, a second launch).
+pub(crate) fn show_window<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
+    }
 }
 
 /// Seconds since the Unix epoch, now.

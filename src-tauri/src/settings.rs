@@ -40,11 +40,14 @@ pub struct AppSettings {
     pub delete_after_played: AfterPlayed,
     /// The most all downloads together may take, in GB; 0 is no limit.
     pub storage_limit_gb: f64,
+    /// Closing the window keeps Earshot (and playback) running in the tray.
+    pub close_to_tray: bool,
 }
 
 const THEME_KEY: &str = "theme";
 const DOWNLOAD_FOLDER_KEY: &str = "downloadFolder";
 const DELETE_AFTER_PLAYED_KEY: &str = "deleteAfterPlayed";
+const CLOSE_TO_TRAY_KEY: &str = "closeToTray";
 
 /// One numeric setting: its key in the store, default and valid range.
 struct Number {
@@ -188,6 +191,14 @@ impl Settings {
         }
     }
 
+    /// On by default.
+    pub fn close_to_tray(&self) -> bool {
+        self.store
+            .get(CLOSE_TO_TRAY_KEY)
+            .and_then(|v| v.as_bool())
+            .unwrap_or(true)
+    }
+
     pub fn theme(&self) -> Theme {
         self.store
             .get(THEME_KEY)
@@ -208,6 +219,7 @@ impl Settings {
             download_concurrency: self.download_concurrency(),
             delete_after_played: self.retention().after_played,
             storage_limit_gb: self.get(&STORAGE_LIMIT_GB),
+            close_to_tray: self.close_to_tray(),
         }
     }
 
@@ -237,6 +249,10 @@ impl Settings {
             Err(error) => tracing::warn!(%error, "download rule not saved"),
         }
         self.set(&STORAGE_LIMIT_GB, settings.storage_limit_gb);
+        self.store.set(CLOSE_TO_TRAY_KEY, settings.close_to_tray);
+        if let Err(error) = self.store.save() {
+            tracing::warn!(%error, "settings not saved");
+        }
         self.snapshot()
     }
 }

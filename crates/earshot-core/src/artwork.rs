@@ -42,6 +42,11 @@ impl ArtworkStore {
         self.dir.join(show.0.to_string())
     }
 
+    /// The cached original on disk, when there is one (for the OS media controls).
+    pub fn file(&self, show: ShowId) -> Option<PathBuf> {
+        Some(self.path(show)).filter(|p| p.is_file())
+    }
+
     fn thumb_path(&self, show: ShowId, size: u32) -> PathBuf {
         self.dir.join("thumbs").join(format!("{}-{size}", show.0))
     }

@@ -361,6 +361,11 @@ impl Core {
         self.library.save_progress(id, progress, now).await
     }
 
+    /// The file of the show's cached artwork, when there is one.
+    pub fn artwork_file(&self, show: ShowId) -> Option<PathBuf> {
+        self.artwork.file(show)
+    }
+
     /// The show's cached artwork, scaled to `size` pixels (its longest side) when given.
     pub async fn artwork(&self, show: ShowId, size: Option<u32>) -> Option<Artwork> {
         match size {

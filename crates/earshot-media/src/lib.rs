@@ -116,6 +116,19 @@ impl MediaControls {
     }
 }
 
+/// Whether the desktop shows tray icons (on Linux, a StatusNotifier host on the session bus).
+/// Without one, hiding the window on close would leave no way back to it.
+pub async fn tray_host_present() -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        mpris::status_notifier_watcher_present().await
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        true
+    }
+}
+
 /// Whether a position moved by more than playback explains: a seek the controls should announce.
 pub fn jumped(before: &NowPlaying, after: &NowPlaying, elapsed: Duration) -> bool {
     let expected = if before.status == Status::Playing {

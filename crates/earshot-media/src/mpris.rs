@@ -374,3 +374,18 @@ impl Mpris {
         }
     }
 }
+
+/// Whether `org.kde.StatusNotifierWatcher` (the tray host protocol every Linux desktop with a
+/// tray speaks) has an owner on the session bus.
+pub(crate) async fn status_notifier_watcher_present() -> bool {
+    let Ok(connection) = zbus::Connection::session().await else {
+        return false;
+    };
+    let Ok(dbus) = zbus::fdo::DBusProxy::new(&connection).await else {
+        return false;
+    };
+    match zbus::names::BusName::try_from("org.kde.StatusNotifierWatcher") {
+        Ok(name) => dbus.name_has_owner(name).await.unwrap_or(false),
+        Err(_) => false,
+    }
+}

@@ -5,8 +5,8 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use souvlaki::{
-    MediaControlEvent, MediaControls, MediaMetadata, MediaPlayback, MediaPosition,
-    PlatformConfig, SeekDirection,
+    MediaControlEvent, MediaControls, MediaMetadata, MediaPlayback, MediaPosition, PlatformConfig,
+    SeekDirection,
 };
 
 use crate::{Command, Config, Error, NowPlaying, Status};
@@ -20,7 +20,10 @@ pub(crate) struct Native {
 }
 
 impl Native {
-    pub(crate) fn start(config: &Config, on: Box<dyn Fn(Command) + Send + Sync>) -> Result<Self, Error> {
+    pub(crate) fn start(
+        config: &Config,
+        on: Box<dyn Fn(Command) + Send + Sync>,
+    ) -> Result<Self, Error> {
         let hwnd = config.window.map(|w| w as *mut std::ffi::c_void);
         let mut controls = MediaControls::new(PlatformConfig {
             display_name: &config.identity,
@@ -37,11 +40,21 @@ impl Native {
                     MediaControlEvent::Stop => Command::Stop,
                     MediaControlEvent::Next => Command::Next,
                     MediaControlEvent::Previous => Command::Previous,
-                    MediaControlEvent::Seek(SeekDirection::Forward) => Command::SeekBy(SEEK_STEP_SECS),
-                    MediaControlEvent::Seek(SeekDirection::Backward) => Command::SeekBy(-SEEK_STEP_SECS),
-                    MediaControlEvent::SeekBy(SeekDirection::Forward, by) => Command::SeekBy(by.as_secs_f64()),
-                    MediaControlEvent::SeekBy(SeekDirection::Backward, by) => Command::SeekBy(-by.as_secs_f64()),
-                    MediaControlEvent::SetPosition(MediaPosition(at)) => Command::SetPosition(at.as_secs_f64()),
+                    MediaControlEvent::Seek(SeekDirection::Forward) => {
+                        Command::SeekBy(SEEK_STEP_SECS)
+                    }
+                    MediaControlEvent::Seek(SeekDirection::Backward) => {
+                        Command::SeekBy(-SEEK_STEP_SECS)
+                    }
+                    MediaControlEvent::SeekBy(SeekDirection::Forward, by) => {
+                        Command::SeekBy(by.as_secs_f64())
+                    }
+                    MediaControlEvent::SeekBy(SeekDirection::Backward, by) => {
+                        Command::SeekBy(-by.as_secs_f64())
+                    }
+                    MediaControlEvent::SetPosition(MediaPosition(at)) => {
+                        Command::SetPosition(at.as_secs_f64())
+                    }
                     MediaControlEvent::SetVolume(volume) => Command::SetVolume(volume),
                     MediaControlEvent::Raise => Command::Raise,
                     MediaControlEvent::Quit => Command::Quit,

@@ -101,7 +101,10 @@ async fn playerctl_reads_what_the_app_shows_and_drives_it() {
     assert_eq!(bus.playerctl(&["status"]), "Playing");
     assert_eq!(bus.playerctl(&["metadata", "title"]), "Cost of HTTP/2");
     assert_eq!(bus.playerctl(&["metadata", "artist"]), "The Backend Hour");
-    assert_eq!(bus.playerctl(&["metadata", "mpris:artUrl"]), "file:///tmp/artwork/7");
+    assert_eq!(
+        bus.playerctl(&["metadata", "mpris:artUrl"]),
+        "file:///tmp/artwork/7"
+    );
     assert_eq!(bus.playerctl(&["metadata", "mpris:length"]), "1466000000");
     assert_eq!(
         bus.playerctl(&["metadata", "mpris:trackid"]),

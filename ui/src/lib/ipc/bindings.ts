@@ -126,6 +126,8 @@ export type AppSettings = {
 	deleteAfterPlayed: AfterPlayed,
 	/**  The most all downloads together may take, in GB; 0 is no limit. */
 	storageLimitGb: number | null,
+	/**  Closing the window keeps Earshot (and playback) running in the tray. */
+	closeToTray: boolean,
 };
 
 /**  One chapter, as the player and the now-playing view use it. */

@@ -1,0 +1,307 @@
+//! The app as a desktop citizen, for real: the OS media controls (MPRIS) and the tray menu, on
+//! the session bus of the test (`dbus-run-session`), with the real app in a real window.
+//!
+//! `playerctl` reads the episode's metadata from the app and drives it: play-pause, position,
+//! next (skip forward). The tray menu is published over D-Bus (`com.canonical.dbusmenu`) even
+//! with no tray host, so `gdbus` can click Play/Pause in it; the player follows, and so does the
+//! item's label.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use common::*;
+use earshot_player::fixtures::{ToneFormat, render_tone};
+use earshot_testkit::{FixtureServer, Route};
+use fantoccini::Locator;
+
+fn playerctl(args: &[&str]) -> Option<String> {
+    let output = Command::new("playerctl")
+        .args(["--player", "earshot"])
+        .args(args)
+        .output()
+        .expect("playerctl (package playerctl) runs");
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).trim().to_string())
+}
+
+fn gdbus(args: &[&str]) -> Option<String> {
+    let output = Command::new("gdbus")
+        .args(args)
+        .output()
+        .expect("gdbus (package libglib2.0-bin) runs");
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).to_string())
+}
+
+/// Where libayatana publishes the menu of the tray icon with id `earshot`.
+const MENU_PATH: &str = "/org/ayatana/NotificationItem/tray_icon_tray_app_earshot/Menu";
+
+/// The tray menu's layout from the connection `name`, if it serves one.
+fn layout(name: &str) -> Option<String> {
+    gdbus(&[
+        "call",
+        "--session",
+        "--timeout",
+        "3",
+        "--dest",
+        name,
+        "--object-path",
+        MENU_PATH,
+        "--method",
+        "com.canonical.dbusmenu.GetLayout",
+        "--",
+        "0",
+        "-1",
+        "[]",
+    ])
+}
+
+/// The app's connection that serves the tray menu.
+fn tray_menu() -> Option<String> {
+    let names = gdbus(&[
+        "call",
+        "--session",
+        "--dest",
+        "org.freedesktop.DBus",
+        "--object-path",
+        "/",
+        "--method",
+        "org.freedesktop.DBus.ListNames",
+    ])?;
+    names
+        .split('\'')
+        .filter(|n| n.starts_with(':'))
+        .find(|name| layout(name).is_some())
+        .map(str::to_string)
+}
+
+/// The tray menu's items: (id, label).
+fn tray_items(menu: &str) -> Vec<(i32, String)> {
+    let layout = layout(menu).unwrap_or_default();
+    // Each item reads `<(<id>, {..., 'label': <'Text'>}, @av [])>` (double quotes when the
+    // text has an apostrophe).
+    let mut items = Vec::new();
+    for piece in layout.split("<(").skip(1) {
+        let Some((id, rest)) = piece.split_once(',') else {
+            continue;
+        };
+        let Ok(id) = id.trim().parse::<i32>() else {
+            continue;
+        };
+        let label = rest
+            .split_once("'label': <'")
+            .and_then(|(_, l)| l.split_once("'>"))
+            .or_else(|| {
+                rest.split_once("'label': <\"")
+                    .and_then(|(_, l)| l.split_once("\">"))
+            })
+            .map(|(label, _)| label.replace('_', ""));
+        if let Some(label) = label {
+            items.push((id, label));
+        }
+    }
+    items
+}
+
+fn click_tray(menu: &str, id: i32) {
+    gdbus(&[
+        "call",
+        "--session",
+        "--dest",
+        menu,
+        "--object-path",
+        MENU_PATH,
+        "--method",
+        "com.canonical.dbusmenu.Event",
+        "--",
+        &id.to_string(),
+        "clicked",
+        "<int32 0>",
+        "0",
+    ])
+    .expect("the tray menu takes the click");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn media_keys_and_tray_drive_the_player() {
+    let data = tempfile::tempdir().expect("data dir");
+    let media = tempfile::tempdir().expect("media dir");
+    let server = FixtureServer::start().await.expect("server");
+    let feed = FEED_TEMPLATE.replace("{{BASE}}", &server.base());
+    server.route(
+        "/feed.xml",
+        Route::ok("application/rss+xml; charset=utf-8", feed.clone()),
+    );
+    let artwork =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("icons/icon.png")).expect("icon");
+    server.route("/artwork.png", Route::ok("image/png", artwork));
+    let tone = media.path().join("episode.mp3");
+    render_tone(&tone, 180, ToneFormat::Mp3).expect("audio renders");
+    let audio = std::fs::read(&tone).expect("audio");
+    for n in 1..=24 {
+        server.route(
+            &format!("/audio/episode-{n:03}.mp3"),
+            Route::ok("audio/mpeg", audio.clone()),
+        );
+    }
+    let episode_title = titles_in(&feed)[0].clone();
+
+    let (_xvfb, display) = display();
+    let driver = start_driver(&display, data.path());
+    let client = launch(&driver).await;
+    let add = eventually(
+        "the Add podcast button",
+        Duration::from_secs(30),
+        || async {
+            client
+                .find(Locator::Css("[data-testid=add-podcast]"))
+                .await
+                .ok()
+        },
+    )
+    .await;
+    add.click().await.expect("opened Add podcast");
+    add_podcast(&client, &server.url("/feed.xml")).await;
+    eventually("the episodes", Duration::from_secs(30), || async {
+        (!texts_of(&client, "[data-testid=episode-title]")
+            .await
+            .is_empty())
+        .then_some(())
+    })
+    .await;
+    click(
+        &client,
+        "[data-testid=episode]:first-child [data-testid=play-episode]",
+    )
+    .await;
+    wait_for_player_state(&client, "playing").await;
+
+    // MPRIS: what the desktop's media widget shows.
+    let status = eventually("MPRIS to say Playing", Duration::from_secs(10), || async {
+        playerctl(&["status"]).filter(|s| s == "Playing")
+    })
+    .await;
+    assert_eq!(status, "Playing");
+    assert_eq!(
+        playerctl(&["metadata", "title"]).as_deref(),
+        Some(episode_title.as_str())
+    );
+    assert_eq!(
+        playerctl(&["metadata", "artist"]).as_deref(),
+        Some("The Backend Hour")
+    );
+    let art = playerctl(&["metadata", "mpris:artUrl"]).unwrap_or_default();
+    assert!(
+        art.starts_with("file://") && art.contains("artwork"),
+        "{art}"
+    );
+    let length: f64 = eventually(
+        "the length from the stream",
+        Duration::from_secs(10),
+        || async {
+            playerctl(&["metadata", "mpris:length"])
+                .and_then(|l| l.parse::<f64>().ok())
+                .filter(|l| *l > 0.0)
+        },
+    )
+    .await;
+    assert!((length / 1e6 - 180.0).abs() < 2.0, "{length}");
+
+    // The media keys drive the player, and the app's own player bar shows it.
+    playerctl(&["play-pause"]).expect("play-pause");
+    wait_for_player_state(&client, "paused").await;
+    assert_eq!(playerctl(&["status"]).as_deref(), Some("Paused"));
+    playerctl(&["position", "60"]).expect("position");
+    let (at, _) = eventually("the player at 1:00", Duration::from_secs(10), || async {
+        player_time(&client)
+            .await
+            .filter(|(at, _)| (*at - 60.0).abs() < 1.5)
+    })
+    .await;
+    assert!((at - 60.0).abs() < 1.5);
+    let reported: f64 = playerctl(&["position"])
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_default();
+    assert!((reported - 60.0).abs() < 1.5, "MPRIS position {reported}");
+    // Next is skip forward (30 s by default).
+    playerctl(&["next"]).expect("next");
+    eventually("the player at 1:30", Duration::from_secs(10), || async {
+        player_time(&client)
+            .await
+            .filter(|(at, _)| (*at - 90.0).abs() < 1.5)
+    })
+    .await;
+    playerctl(&["previous"]).expect("previous");
+    eventually("the player at 1:20", Duration::from_secs(10), || async {
+        player_time(&client)
+            .await
+            .filter(|(at, _)| (*at - 80.0).abs() < 1.5)
+    })
+    .await;
+
+    // The tray menu: paused, it offers Play; clicking it plays, and the label becomes Pause.
+    let menu = eventually(
+        "the tray menu on the bus",
+        Duration::from_secs(10),
+        || async { tray_menu() },
+    )
+    .await;
+    let items = tray_items(&menu);
+    let labels: Vec<&str> = items.iter().map(|(_, l)| l.as_str()).collect();
+    assert!(
+        labels.contains(&"Skip back")
+            && labels.contains(&"Skip forward")
+            && labels.contains(&"Quit Earshot"),
+        "{labels:?}"
+    );
+    assert!(
+        labels
+            .iter()
+            .any(|l| l.starts_with(&episode_title) && l.ends_with("The Backend Hour")),
+        "now playing in the menu: {labels:?}"
+    );
+    let (play, _) = items
+        .iter()
+        .find(|(_, l)| l == "Play")
+        .cloned()
+        .unwrap_or_else(|| panic!("a Play item while paused: {labels:?}"));
+    click_tray(&menu, play);
+    wait_for_player_state(&client, "playing").await;
+    let relabelled = eventually(
+        "the item to read Pause",
+        Duration::from_secs(10),
+        || async {
+            tray_items(&menu)
+                .into_iter()
+                .find(|(id, l)| *id == play && l == "Pause")
+        },
+    )
+    .await;
+    assert_eq!(relabelled.1, "Pause");
+    click_tray(&menu, play);
+    wait_for_player_state(&client, "paused").await;
+
+    // Skip forward from the tray moves the player 30 s on.
+    let (before, _) = player_time(&client).await.expect("time");
+    let (forward, _) = items
+        .iter()
+        .find(|(_, l)| l == "Skip forward")
+        .cloned()
+        .expect("Skip forward");
+    click_tray(&menu, forward);
+    eventually("the player 30 s on", Duration::from_secs(10), || async {
+        player_time(&client)
+            .await
+            .filter(|(at, _)| (*at - before - 30.0).abs() < 1.5)
+    })
+    .await;
+    println!("MPRIS and the tray menu both drive the player; labels follow its state");
+    let _ = client.close().await;
+}
