@@ -28,3 +28,8 @@ pub struct QueueChanged(pub Vec<Episode>);
 /// A download moved on (a few times a second while running) or changed state.
 #[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
 pub struct DownloadProgressed(pub DownloadProgress);
+
+/// Podcast links arrived from outside (a link opened with Earshot, a second launch); the UI
+/// takes them with `take_subscribe_requests` and asks the listener to confirm each.
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+pub struct SubscribeRequested;

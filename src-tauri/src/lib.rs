@@ -3,6 +3,7 @@
 
 mod artwork;
 mod commands;
+mod deep_links;
 mod downloads;
 mod error;
 mod events;
@@ -24,6 +25,7 @@ use tauri_specta::{collect_commands, collect_events};
 pub use error::CommandError;
 pub use events::{
     DownloadProgressed, LibraryChanged, PlaybackChanged, QueueChanged, RefreshProgressed,
+    SubscribeRequested,
 };
 
 use playback::{Begin, Playback};
@@ -80,6 +82,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::player::play_episode,
             commands::player::play_episode_at,
             commands::links::open_link,
+            commands::links::take_subscribe_requests,
             commands::player::toggle_playback,
             commands::player::pause_playback,
             commands::player::seek_playback,
@@ -105,7 +108,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             LibraryChanged,
             RefreshProgressed,
             QueueChanged,
-            DownloadProgressed
+            DownloadProgressed,
+            SubscribeRequested
         ])
         .dangerously_cast_bigints_to_number()
         .disable_serde_phases()
@@ -129,6 +133,7 @@ fn data_dir(app: &tauri::AppHandle) -> tauri::Result<PathBuf> {
 
 fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     let handle = app.handle().clone();
+    app.manage(deep_links::PendingLinks::default());
     let data_dir = data_dir(&handle)?;
     let log_dir = match std::env::var_os(DATA_DIR_ENV) {
         Some(_) => data_dir.join("logs"),
@@ -190,6 +195,21 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     if let Some(tray) = tray::start(&handle, tray_player) {
         app.manage(TrayKeeper(tray));
     }
+    {
+        use tauri_plugin_deep_link::DeepLinkExt;
+        // An AppImage is not installed, so it registers its link schemes itself; packages
+        // declare them in their desktop entry.
+        if std::env::var_os("APPIMAGE").is_some()
+            && let Err(error) = handle.deep_link().register_all()
+        {
+            tracing::warn!(%error, "podcast link schemes not registered");
+        }
+        let links = handle.clone();
+        handle.deep_link().on_open_url(move |event| {
+            deep_links::receive(&links, event.urls().into_iter().map(String::from));
+        });
+    }
+    deep_links::receive(&handle, std::env::args().skip(1));
     let started = handle.clone();
     tauri::async_runtime::spawn(async move {
         if let Some(app) = started.try_state::<App>() {
@@ -219,7 +239,27 @@ fn shutdown(handle: &tauri::AppHandle) {
 /// Builds and runs the app until the listener quits.
 pub fn run() {
     let builder = specta_builder();
+    // Window placement is kept beside the library when tests give Earshot its own data folder.
+    let mut window_state = tauri_plugin_window_state::Builder::default();
+    if let Some(dir) = std::env::var_os(DATA_DIR_ENV).filter(|d| !d.is_empty()) {
+        window_state = window_state.with_filename(
+            PathBuf::from(dir)
+                .join("window-state.json")
+                .to_string_lossy()
+                .into_owned(),
+        );
+    }
     let app = tauri::Builder::default()
+        // First, so a second launch hands over its links and quits before anything else starts.
+        .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
+            tracing::info!("a second launch: bringing the window forward");
+            show_window(app);
+            tray::window_visibility_changed(app);
+            deep_links::receive(app, argv.into_iter().skip(1));
+        }))
+        .plugin(tauri_plugin_deep_link::init())
+        .plugin(window_state.build())
+        .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_store::Builder::default().build())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_dialog::init())

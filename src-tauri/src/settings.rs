@@ -42,12 +42,15 @@ pub struct AppSettings {
     pub storage_limit_gb: f64,
     /// Closing the window keeps Earshot (and playback) running in the tray.
     pub close_to_tray: bool,
+    /// A desktop notification when a refresh finds new episodes.
+    pub notify_new_episodes: bool,
 }
 
 const THEME_KEY: &str = "theme";
 const DOWNLOAD_FOLDER_KEY: &str = "downloadFolder";
 const DELETE_AFTER_PLAYED_KEY: &str = "deleteAfterPlayed";
 const CLOSE_TO_TRAY_KEY: &str = "closeToTray";
+const NOTIFY_KEY: &str = "notifyNewEpisodes";
 
 /// One numeric setting: its key in the store, default and valid range.
 struct Number {
@@ -199,6 +202,14 @@ impl Settings {
             .unwrap_or(true)
     }
 
+    /// Off by default.
+    pub fn notify_new_episodes(&self) -> bool {
+        self.store
+            .get(NOTIFY_KEY)
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false)
+    }
+
     pub fn theme(&self) -> Theme {
         self.store
             .get(THEME_KEY)
@@ -220,6 +231,7 @@ impl Settings {
             delete_after_played: self.retention().after_played,
             storage_limit_gb: self.get(&STORAGE_LIMIT_GB),
             close_to_tray: self.close_to_tray(),
+            notify_new_episodes: self.notify_new_episodes(),
         }
     }
 
@@ -250,6 +262,7 @@ impl Settings {
         }
         self.set(&STORAGE_LIMIT_GB, settings.storage_limit_gb);
         self.store.set(CLOSE_TO_TRAY_KEY, settings.close_to_tray);
+        self.store.set(NOTIFY_KEY, settings.notify_new_episodes);
         if let Err(error) = self.store.save() {
             tracing::warn!(%error, "settings not saved");
         }

@@ -43,3 +43,12 @@ mod tests {
         assert!(!is_openable("smb://share/x"));
     }
 }
+
+/// The podcast links waiting for the listener's confirmation, each given once.
+#[tauri::command]
+#[specta::specta]
+pub fn take_subscribe_requests(
+    pending: tauri::State<'_, crate::deep_links::PendingLinks>,
+) -> Vec<String> {
+    pending.take()
+}

@@ -378,6 +378,22 @@ pub fn normalize_feed_url(input: &str) -> Result<Url> {
     Ok(url)
 }
 
+/// A podcast link among a program's arguments (`earshot feed://…`, a link the desktop opened
+/// with Earshot): `feed:`, `itpc:`, `pcast:`, `podcast:` or an http(s) address, as the address to
+/// subscribe to. Options (`--…`) and anything else are not links.
+pub fn link_argument(argument: &str) -> Option<String> {
+    let lower = argument.trim().to_ascii_lowercase();
+    let linked = [
+        "feed:", "itpc:", "pcast:", "podcast:", "http://", "https://",
+    ]
+    .iter()
+    .any(|scheme| lower.starts_with(scheme));
+    if !linked {
+        return None;
+    }
+    normalize_feed_url(argument).ok().map(|url| url.to_string())
+}
+
 /// `mailto:x@y`, `javascript:…`: a scheme that is not followed by `//` and is not `host:port`.
 fn has_other_scheme(text: &str) -> bool {
     match text.split_once(':') {
@@ -395,6 +411,30 @@ fn has_other_scheme(text: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn links_among_arguments() {
+        assert_eq!(
+            link_argument("feed://example.com/rss").as_deref(),
+            Some("https://example.com/rss")
+        );
+        assert_eq!(
+            link_argument("itpc://example.com/a.xml").as_deref(),
+            Some("https://example.com/a.xml")
+        );
+        assert_eq!(
+            link_argument("podcast://http://example.com/feed").as_deref(),
+            Some("http://example.com/feed")
+        );
+        assert_eq!(
+            link_argument("https://example.com/feed.xml").as_deref(),
+            Some("https://example.com/feed.xml")
+        );
+        assert_eq!(link_argument("--no-sandbox"), None);
+        assert_eq!(link_argument("/usr/bin/earshot"), None);
+        assert_eq!(link_argument("javascript:alert(1)"), None);
+        assert_eq!(link_argument("feed:"), None);
+    }
+
     use super::*;
 
     #[test]

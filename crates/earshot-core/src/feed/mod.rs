@@ -13,7 +13,7 @@ pub use duration::parse_duration;
 pub(crate) use extras::attribute_text;
 pub use extras::{Funding, Person, Transcript};
 pub use fetch::{
-    Credentials, FeedClient, Fetch, FetchOptions, Fetched, MAX_REDIRECTS, Request,
+    Credentials, FeedClient, Fetch, FetchOptions, Fetched, MAX_REDIRECTS, Request, link_argument,
     normalize_feed_url, split_credentials,
 };
 pub use notes::{plain_text, sanitize_notes};

@@ -59,6 +59,8 @@ export const commands = {
 	 *  Only web and mail links are opened.
 	 */
 	openLink: (url: string) => typedError<null, CommandError>(__TAURI_INVOKE("open_link", { url })),
+	/**  The podcast links waiting for the listener's confirmation, each given once. */
+	takeSubscribeRequests: () => __TAURI_INVOKE<string[]>("take_subscribe_requests"),
 	togglePlayback: () => typedError<null, CommandError>(__TAURI_INVOKE("toggle_playback")),
 	pausePlayback: () => typedError<null, CommandError>(__TAURI_INVOKE("pause_playback")),
 	seekPlayback: (positionSecs: number | null) => typedError<null, CommandError>(__TAURI_INVOKE("seek_playback", { positionSecs })),
@@ -98,6 +100,7 @@ export const events = {
 	playbackChanged: makeEvent<PlaybackChanged, PlaybackChanged>("playback-changed"),
 	queueChanged: makeEvent<QueueChanged, QueueChanged>("queue-changed"),
 	refreshProgressed: makeEvent<RefreshProgressed, RefreshProgressed>("refresh-progressed"),
+	subscribeRequested: makeEvent<SubscribeRequested, SubscribeRequested>("subscribe-requested"),
 };
 
 /* Types */
@@ -128,6 +131,8 @@ export type AppSettings = {
 	storageLimitGb: number | null,
 	/**  Closing the window keeps Earshot (and playback) running in the tray. */
 	closeToTray: boolean,
+	/**  A desktop notification when a refresh finds new episodes. */
+	notifyNewEpisodes: boolean,
 };
 
 /**  One chapter, as the player and the now-playing view use it. */
@@ -451,6 +456,12 @@ export type Status =
 "buffering" | "playing" | "paused" | 
 /**  The track played to its end. */
 "ended";
+
+/**
+ *  Podcast links arrived from outside (a link opened with Earshot, a second launch); the UI
+ *  takes them with `take_subscribe_requests` and asks the listener to confirm each.
+ */
+export type SubscribeRequested = null;
 
 /**  The colour scheme: the system's, or always light or dark. */
 export type Theme = "system" | "light" | "dark";
