@@ -1,6 +1,7 @@
 //! The OS media controls (MPRIS on Linux, SMTC on Windows, Now Playing on macOS) wired to the
 //! player: what plays is shown there, and what the listener presses there reaches the player.
-//! Next and Previous skip forward and back by the listener's skip lengths.
+//! Next and Previous skip forward and back by the listener's skip lengths. While an episode
+//! plays, the computer is kept from sleeping (Linux: logind, else the desktop's screen saver).
 
 use std::time::Duration;
 
@@ -13,6 +14,8 @@ use crate::App;
 
 /// Registers with the OS and keeps it up to date for as long as the app runs.
 pub fn start(app: &AppHandle, core: Core, player: PlayerHandle) {
+    #[cfg(target_os = "linux")]
+    keep_awake(player.clone());
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         let handler_app = app.clone();
@@ -143,4 +146,48 @@ fn window_handle(app: &AppHandle) -> Option<isize> {
 #[cfg(not(target_os = "windows"))]
 fn window_handle(_app: &AppHandle) -> Option<isize> {
     None
+}
+
+/// Holds a sleep inhibition exactly while the player plays.
+#[cfg(target_os = "linux")]
+fn keep_awake(player: PlayerHandle) {
+    use earshot_media::inhibit::{Buses, Inhibition, inhibit};
+    tauri::async_runtime::spawn(async move {
+        let mut changes = player.subscribe();
+        let mut held: Option<Inhibition> = None;
+        // One attempt per stretch of playing: where nobody offers inhibition, do not keep asking.
+        let mut tried = false;
+        let buses = Buses::default();
+        loop {
+            let playing = matches!(
+                changes.borrow_and_update().status,
+                earshot_player::Status::Playing | earshot_player::Status::Buffering
+            );
+            if !playing {
+                tried = false;
+            }
+            match (playing, held.is_some()) {
+                (true, false) if !tried => match inhibit(&buses, "Playing an episode").await {
+                    Ok(inhibition) => {
+                        tried = true;
+                        tracing::debug!("sleep inhibited while playing");
+                        held = Some(inhibition);
+                    }
+                    Err(error) => {
+                        tried = true;
+                        tracing::debug!(%error, "sleep not inhibited");
+                    }
+                },
+                (false, true) => {
+                    if let Some(inhibition) = held.take() {
+                        inhibition.release().await;
+                    }
+                }
+                _ => {}
+            }
+            if changes.changed().await.is_err() {
+                break;
+            }
+        }
+    });
 }

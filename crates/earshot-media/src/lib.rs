@@ -10,6 +10,8 @@
 use std::time::Duration;
 
 #[cfg(target_os = "linux")]
+pub mod inhibit;
+#[cfg(target_os = "linux")]
 mod mpris;
 #[cfg(any(target_os = "windows", target_os = "macos"))]
 mod native;

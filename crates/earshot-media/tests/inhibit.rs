@@ -1,0 +1,104 @@
+//! Sleep inhibition against a real D-Bus daemon: a screen-saver service (the desktop's side of
+//! the protocol) counts inhibitions; ours takes one while playing and gives it back.
+
+#![cfg(target_os = "linux")]
+
+use std::process::{Child, Command as Process, Stdio};
+use std::sync::{Arc, Mutex};
+
+use earshot_media::inhibit::{Buses, Inhibition, inhibit};
+
+struct Bus(Child, String);
+
+impl Drop for Bus {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn bus() -> Bus {
+    let mut daemon = Process::new("dbus-daemon")
+        .args(["--session", "--nofork", "--print-address=1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("dbus-daemon runs");
+    let mut line = String::new();
+    let stdout = daemon.stdout.take().expect("stdout");
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line).expect("address");
+    Bus(daemon, line.trim().to_string())
+}
+
+/// The desktop's screen saver, as far as inhibition goes.
+struct ScreenSaver {
+    held: Arc<Mutex<Vec<(u32, String, String)>>>,
+    next: u32,
+}
+
+#[zbus::interface(name = "org.freedesktop.ScreenSaver")]
+impl ScreenSaver {
+    fn inhibit(&mut self, application: String, reason: String) -> u32 {
+        self.next += 1;
+        if let Ok(mut held) = self.held.lock() {
+            held.push((self.next, application, reason));
+        }
+        self.next
+    }
+
+    fn un_inhibit(&mut self, cookie: u32) {
+        if let Ok(mut held) = self.held.lock() {
+            held.retain(|(c, _, _)| *c != cookie);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn playing_holds_an_inhibition_and_pausing_gives_it_back() {
+    let bus = bus();
+    let held: Arc<Mutex<Vec<(u32, String, String)>>> = Arc::default();
+    let _desktop = zbus::connection::Builder::address(bus.1.as_str())
+        .expect("address")
+        .name("org.freedesktop.ScreenSaver")
+        .expect("name")
+        .serve_at(
+            "/org/freedesktop/ScreenSaver",
+            ScreenSaver {
+                held: held.clone(),
+                next: 0,
+            },
+        )
+        .expect("served")
+        .build()
+        .await
+        .expect("the desktop side is on the bus");
+    let buses = Buses {
+        system: None,
+        session: Some(bus.1.clone()),
+        without_logind: true,
+    };
+    let inhibition = inhibit(&buses, "Playing an episode")
+        .await
+        .expect("inhibited");
+    assert!(matches!(inhibition, Inhibition::ScreenSaver { .. }));
+    assert_eq!(
+        held.lock().expect("held").clone(),
+        [(1, "Earshot".to_string(), "Playing an episode".to_string())]
+    );
+    inhibition.release().await;
+    assert!(held.lock().expect("held").is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_service_is_a_clear_error_not_a_hang() {
+    let bus = bus();
+    let buses = Buses {
+        system: Some(bus.1.clone()),
+        session: Some(bus.1.clone()),
+        without_logind: false,
+    };
+    let error = inhibit(&buses, "Playing")
+        .await
+        .expect_err("nobody answers");
+    assert!(error.to_string().contains("could not start"), "{error}");
+}
