@@ -24,7 +24,8 @@ pub fn start(app: &AppHandle, core: Core, player: PlayerHandle) {
             Config {
                 bus_name: "earshot".into(),
                 identity: "Earshot".into(),
-                desktop_entry: "earshot".into(),
+                // The desktop entry the packages install (`Earshot.desktop`).
+                desktop_entry: "Earshot".into(),
                 window: window_handle(&app),
                 bus_address: None,
             },

@@ -123,10 +123,15 @@ pub fn start_driver(display: &str, data_dir: &Path) -> Driver {
 }
 
 pub async fn launch(driver: &Driver) -> Client {
+    launch_binary(driver, Path::new(env!("CARGO_BIN_EXE_earshot"))).await
+}
+
+/// A WebDriver session with the app at `binary` (the one cargo built, or one from a package).
+pub async fn launch_binary(driver: &Driver, binary: &Path) -> Client {
     let mut capabilities = serde_json::Map::new();
     capabilities.insert(
         "tauri:options".into(),
-        serde_json::json!({ "application": env!("CARGO_BIN_EXE_earshot") }),
+        serde_json::json!({ "application": binary }),
     );
     capabilities.insert("browserName".into(), "wry".into());
     let deadline = Instant::now() + Duration::from_secs(30);

@@ -1,4 +1,5 @@
-//! `cargo xtask run | test | bench`: the project's two commands, and its benchmark. Each sets up what is missing on this
+//! `cargo xtask run | test | bench | bundle`: the project's two commands, its benchmark, and its
+//! packages. Each sets up what is missing on this
 //! machine (system packages on Debian/Ubuntu, the UI's npm packages, tauri-driver for tests),
 //! then starts the app or runs every check and test. On macOS and Windows it says what to
 //! install instead of installing it.
@@ -18,9 +19,10 @@ fn main() -> ExitCode {
         Some("test") => test(&root),
         Some("setup") => setup::ensure(&root, Purpose::Test),
         Some("bench") => bench(&root, &args[1..]),
+        Some("bundle") => bundle(&root, &args[1..]).map(|_| ()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  run [--release]  set up what is missing, then start Earshot\n  test             set up what is missing, then run every check and test\n  setup            only set up (system packages, npm packages, tauri-driver)\n  bench [--no-peers] [--feeds N] …\n                   the feed-engine benchmark, beside gPodder and shellcaster\n  bench --downloads [--download-mb MB]\n                   episode download throughput, beside curl"
+                "usage: cargo xtask <command>\n\n  run [--release]  set up what is missing, then start Earshot\n  test             set up what is missing, then run every check and test\n  setup            only set up (system packages, npm packages, tauri-driver)\n  bench [--no-peers] [--feeds N] …\n                   the feed-engine benchmark, beside gPodder and shellcaster\n  bench --downloads [--download-mb MB]\n                   episode download throughput, beside curl\n  bundle [--debug]  the Linux packages: a .deb, and an AppImage where the bundler can fetch its tools"
             );
             return ExitCode::from(2);
         }
@@ -58,6 +60,56 @@ pub(crate) fn exec(command: &mut Command) -> Result<(), String> {
     } else {
         Err(format!("{shown} failed ({status})"))
     }
+}
+
+/// The Tauri CLI from the UI's npm packages.
+fn tauri(root: &Path) -> Command {
+    let mut command = Command::new(root.join("ui/node_modules/.bin/tauri"));
+    command.current_dir(root);
+    command
+}
+
+/// Builds the .deb (required) and the AppImage (best effort: the Tauri bundler downloads
+/// linuxdeploy from GitHub for it, which a machine without internet access cannot). Returns the
+/// .deb's path.
+fn bundle(root: &Path, args: &[String]) -> Result<PathBuf, String> {
+    setup::ensure(root, Purpose::Run)?;
+    let debug = args.iter().any(|a| a == "--debug");
+    let profile = if debug { "debug" } else { "release" };
+    step(&format!("Building the .deb ({profile})"));
+    let mut deb = tauri(root);
+    deb.args(["build", "--bundles", "deb"]);
+    if debug {
+        deb.arg("--debug");
+    }
+    exec(&mut deb)?;
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let dir = target.join(profile).join("bundle/deb");
+    let package = std::fs::read_dir(&dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "deb"))
+        .ok_or_else(|| format!("no .deb in {}", dir.display()))?;
+    eprintln!("Built {}", package.display());
+    if cfg!(target_os = "linux") && !args.iter().any(|a| a == "--deb-only") {
+        step("Building the AppImage");
+        let mut appimage = tauri(root);
+        appimage.args(["build", "--bundles", "appimage"]);
+        if debug {
+            appimage.arg("--debug");
+        }
+        if let Err(error) = exec(&mut appimage) {
+            eprintln!(
+                "The AppImage was not built ({error}). Tauri's bundler downloads linuxdeploy and \
+                 its plugins from GitHub to make one; without internet access only the .deb can \
+                 be built here."
+            );
+        }
+    }
+    Ok(package)
 }
 
 fn cargo() -> Command {
@@ -147,7 +199,26 @@ fn test(root: &Path) -> Result<(), String> {
         .args(["test", "--workspace", "--all-targets"])
         .env("RUST_BACKTRACE", "1");
     if cfg!(target_os = "linux") {
-        exec(&mut tests)
+        exec(&mut tests)?;
+        step("The .deb: built, its dependencies declared, and the app started from its contents");
+        let package = bundle(root, &["--debug".into(), "--deb-only".into()])?;
+        exec(
+            Command::new("dbus-run-session")
+                .current_dir(root)
+                .arg("--")
+                .arg(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+                .args([
+                    "test",
+                    "-p",
+                    "earshot",
+                    "--test",
+                    "package",
+                    "--",
+                    "--ignored",
+                ])
+                .env("EARSHOT_DEB", &package)
+                .env("RUST_BACKTRACE", "1"),
+        )
     } else {
         exec(
             cargo()
