@@ -155,32 +155,19 @@ impl Opened {
                 .open(&path)?;
             file.set_len(from)?;
             file.seek(std::io::SeekFrom::Start(from))?;
-            // Written pages are flushed to disk as the download goes, on a thread of their own,
-            // so that the final flush (the file must be on disk before it is renamed) is short.
-            let flusher = file.try_clone()?;
-            let (tick, ticks) = std::sync::mpsc::sync_channel::<()>(1);
-            let flushing = std::thread::spawn(move || {
-                while ticks.recv().is_ok() {
-                    let _ = flusher.sync_data();
-                }
-            });
-            let mut since_flush = 0;
-            let mut written = || {
+            let mut flushing = Flushing::new(&file, from)?;
+            let mut written = from;
+            let mut write_all = || {
                 while let Some(batch) = received.blocking_recv() {
                     file.write_all(&batch)?;
-                    since_flush += batch.len();
-                    if since_flush >= FLUSH_EVERY {
-                        since_flush = 0;
-                        // A flush already running covers this too: never wait for it.
-                        let _ = tick.try_send(());
-                    }
+                    written += batch.len() as u64;
+                    flushing.written(&file, written);
                 }
                 Ok::<_, std::io::Error>(())
             };
-            let written = written();
-            drop(tick);
-            let _ = flushing.join();
-            written?;
+            let result = write_all();
+            flushing.finish();
+            result?;
             Ok(file)
         });
         let mut done = self.from;
@@ -486,5 +473,79 @@ mod tests {
         );
         headers.insert(header::ETAG, "\"abc\"".parse().expect("header"));
         assert_eq!(validator(&headers).as_deref(), Some("\"abc\""));
+    }
+}
+
+/// Gets a download's pages on their way to disk while it is still arriving, so that the flush
+/// that must finish before the file is renamed has little left to do.
+///
+/// Linux: `posix_fadvise(DONTNEED)` over what was written starts writeback without waiting for
+/// it (and lets the page cache drop the pages once they are on disk, so a large download does
+/// not push everything else out of memory). Elsewhere: `fdatasync` on a second handle, on a
+/// thread of its own, never waited for.
+struct Flushing {
+    /// Written up to here when writeback was last started.
+    started_at: u64,
+    #[cfg(not(target_os = "linux"))]
+    tick: Option<std::sync::mpsc::SyncSender<()>>,
+    #[cfg(not(target_os = "linux"))]
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Flushing {
+    #[cfg(target_os = "linux")]
+    fn new(_file: &std::fs::File, from: u64) -> std::io::Result<Self> {
+        Ok(Self { started_at: from })
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    fn new(file: &std::fs::File, from: u64) -> std::io::Result<Self> {
+        let flusher = file.try_clone()?;
+        let (tick, ticks) = std::sync::mpsc::sync_channel::<()>(1);
+        let thread = std::thread::spawn(move || {
+            while ticks.recv().is_ok() {
+                let _ = flusher.sync_data();
+            }
+        });
+        Ok(Self {
+            started_at: from,
+            tick: Some(tick),
+            thread: Some(thread),
+        })
+    }
+
+    fn written(&mut self, file: &std::fs::File, upto: u64) {
+        if upto.saturating_sub(self.started_at) < FLUSH_EVERY as u64 {
+            return;
+        }
+        #[cfg(target_os = "linux")]
+        {
+            let len = std::num::NonZeroU64::new(upto - self.started_at);
+            let _ = rustix::fs::fadvise(
+                file,
+                self.started_at,
+                len,
+                rustix::fs::Advice::DontNeed,
+            );
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = file;
+            // A flush already running covers this too: never wait for it.
+            if let Some(tick) = &self.tick {
+                let _ = tick.try_send(());
+            }
+        }
+        self.started_at = upto;
+    }
+
+    fn finish(&mut self) {
+        #[cfg(not(target_os = "linux"))]
+        {
+            self.tick = None;
+            if let Some(thread) = self.thread.take() {
+                let _ = thread.join();
+            }
+        }
     }
 }
