@@ -429,53 +429,6 @@ pub fn client(user_agent: &str, timeouts: Timeouts) -> Result<reqwest::Client> {
         })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn markup_is_recognised_and_media_is_not() {
-        assert!(looks_like_markup(b"  <!DOCTYPE html><html>"));
-        assert!(looks_like_markup(b"\xEF\xBB\xBF<html lang=en>"));
-        assert!(looks_like_markup(b"<?xml version='1.0'?><error/>"));
-        assert!(!looks_like_markup(b"ID3\x04\x00\x00"));
-        assert!(!looks_like_markup(b"\xFF\xFB\x90\x00"));
-        assert!(!looks_like_markup(b"OggS\x00\x02"));
-    }
-
-    #[test]
-    fn content_ranges() {
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            header::CONTENT_RANGE,
-            "bytes 100-199/200".parse().expect("header"),
-        );
-        assert_eq!(content_range(&headers), Some((100, 199, Some(200))));
-        headers.insert(
-            header::CONTENT_RANGE,
-            "bytes 0-9/*".parse().expect("header"),
-        );
-        assert_eq!(content_range(&headers), Some((0, 9, None)));
-    }
-
-    #[test]
-    fn weak_etags_are_not_validators() {
-        let mut headers = HeaderMap::new();
-        headers.insert(header::ETAG, "W/\"abc\"".parse().expect("header"));
-        assert_eq!(validator(&headers), None);
-        headers.insert(
-            header::LAST_MODIFIED,
-            "Tue, 01 Dec 2026 10:00:00 GMT".parse().expect("header"),
-        );
-        assert_eq!(
-            validator(&headers).as_deref(),
-            Some("Tue, 01 Dec 2026 10:00:00 GMT")
-        );
-        headers.insert(header::ETAG, "\"abc\"".parse().expect("header"));
-        assert_eq!(validator(&headers).as_deref(), Some("\"abc\""));
-    }
-}
-
 /// Gets a download's pages on their way to disk while it is still arriving, so that the flush
 /// that must finish before the file is renamed has little left to do.
 ///
@@ -521,12 +474,7 @@ impl Flushing {
         #[cfg(target_os = "linux")]
         {
             let len = std::num::NonZeroU64::new(upto - self.started_at);
-            let _ = rustix::fs::fadvise(
-                file,
-                self.started_at,
-                len,
-                rustix::fs::Advice::DontNeed,
-            );
+            let _ = rustix::fs::fadvise(file, self.started_at, len, rustix::fs::Advice::DontNeed);
         }
         #[cfg(not(target_os = "linux"))]
         {
@@ -547,5 +495,52 @@ impl Flushing {
                 let _ = thread.join();
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markup_is_recognised_and_media_is_not() {
+        assert!(looks_like_markup(b"  <!DOCTYPE html><html>"));
+        assert!(looks_like_markup(b"\xEF\xBB\xBF<html lang=en>"));
+        assert!(looks_like_markup(b"<?xml version='1.0'?><error/>"));
+        assert!(!looks_like_markup(b"ID3\x04\x00\x00"));
+        assert!(!looks_like_markup(b"\xFF\xFB\x90\x00"));
+        assert!(!looks_like_markup(b"OggS\x00\x02"));
+    }
+
+    #[test]
+    fn content_ranges() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::CONTENT_RANGE,
+            "bytes 100-199/200".parse().expect("header"),
+        );
+        assert_eq!(content_range(&headers), Some((100, 199, Some(200))));
+        headers.insert(
+            header::CONTENT_RANGE,
+            "bytes 0-9/*".parse().expect("header"),
+        );
+        assert_eq!(content_range(&headers), Some((0, 9, None)));
+    }
+
+    #[test]
+    fn weak_etags_are_not_validators() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ETAG, "W/\"abc\"".parse().expect("header"));
+        assert_eq!(validator(&headers), None);
+        headers.insert(
+            header::LAST_MODIFIED,
+            "Tue, 01 Dec 2026 10:00:00 GMT".parse().expect("header"),
+        );
+        assert_eq!(
+            validator(&headers).as_deref(),
+            Some("Tue, 01 Dec 2026 10:00:00 GMT")
+        );
+        headers.insert(header::ETAG, "\"abc\"".parse().expect("header"));
+        assert_eq!(validator(&headers).as_deref(), Some("\"abc\""));
     }
 }
