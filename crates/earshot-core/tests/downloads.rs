@@ -593,6 +593,40 @@ async fn the_queue_runs_in_the_background_pauses_resumes_cancels_and_deletes() {
     assert!(downloads.get(s.episodes[1]).await.expect("read").is_none());
     assert_eq!(downloads.list().await.expect("list").len(), 2);
 
+    // A finished file deleted behind Earshot's back is forgotten when the queue starts again.
+    let c_path = downloads
+        .get(s.episodes[2])
+        .await
+        .expect("read")
+        .expect("row")
+        .path;
+    let copy = std::fs::read(&c_path).expect("file");
+    std::fs::remove_file(&c_path).expect("removed by hand");
+    let restarted = s.core.downloads().clone();
+    restarted.start().await.expect("started again");
+    let c = downloads
+        .get(s.episodes[2])
+        .await
+        .expect("read")
+        .expect("row");
+    assert_eq!(c.state, DownloadState::Removed);
+    assert!(
+        downloads
+            .local_file(s.episodes[2])
+            .await
+            .expect("read")
+            .is_none()
+    );
+    std::fs::write(&c_path, copy).expect("put back");
+    downloads
+        .enqueue(s.episodes[2], false, NOW)
+        .await
+        .expect("queued again");
+    downloads
+        .fetch(s.episodes[2], NOW)
+        .await
+        .expect("done again");
+
     // Unsubscribing takes the files with it.
     let c = downloads
         .get(s.episodes[2])

@@ -213,6 +213,16 @@ impl Downloads {
         if requeued > 0 {
             tracing::info!(requeued, "continuing interrupted downloads");
         }
+        // A finished file deleted behind our back is no longer a download.
+        for download in self.inner.library.downloads().await? {
+            if download.state == DownloadState::Done && !Path::new(&download.path).is_file() {
+                tracing::info!(episode = download.episode_id.0, path = %download.path, "downloaded file gone");
+                self.inner
+                    .library
+                    .download_removed(download.episode_id)
+                    .await?;
+            }
+        }
         let this = self.clone();
         tokio::spawn(async move {
             loop {
