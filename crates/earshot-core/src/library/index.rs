@@ -169,8 +169,8 @@ impl Library {
         }
         // Off the backlog, unless the episode changed again meanwhile: then it stays, to be
         // replaced with its new words next time.
-        let _turn = self.writer.lock().await;
-        let mut tx = self.pool().begin().await?;
+        let mut writer = self.writer.lock().await;
+        let mut tx = sqlx::Connection::begin(&mut *writer).await?;
         for chunk in seen.chunks(1000) {
             let mut done = sqlx::QueryBuilder::new("WITH v(id, sha) AS (");
             done.push_values(chunk, |mut row, (id, sha)| {

@@ -73,8 +73,9 @@ pub struct Library {
     pool: SqlitePool,
     /// Feed writes take turns here rather than in SQLite: a connection that finds the database
     /// locked sleeps in SQLite's busy handler (up to 100 ms at a time) while the lock may already
-    /// be free, and many feeds stored at once spend most of their time asleep.
-    writer: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// be free, and many feeds stored at once spend most of their time asleep. The turn comes
+    /// with a connection of its own, so a feed's write never waits for the pool either.
+    writer: std::sync::Arc<tokio::sync::Mutex<sqlx::SqliteConnection>>,
     /// The search index (`search.episodes_fts`) lives in its own file, `earshot-search.db`,
     /// attached to every connection, so it can be written while feeds are being stored: SQLite
     /// locks each file on its own. One indexer at a time.
@@ -121,6 +122,11 @@ impl Library {
                 .to_string_lossy()
                 .replace('\'', "''")
         );
+        let writer = {
+            let mut connection = sqlx::ConnectOptions::connect(&options).await?;
+            sqlx::Executor::execute(&mut connection, attach.as_str()).await?;
+            connection
+        };
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .after_connect(move |connection, _| {
@@ -134,7 +140,7 @@ impl Library {
             .await?;
         let library = Self {
             pool,
-            writer: std::sync::Arc::default(),
+            writer: std::sync::Arc::new(tokio::sync::Mutex::new(writer)),
             indexer: std::sync::Arc::default(),
         };
         library.migrate(path, existed).await?;
@@ -214,8 +220,11 @@ impl Library {
         let categories =
             serde_json::to_string(&feed.categories).unwrap_or_else(|_| "[]".to_string());
         let funding = serde_json::to_string(&feed.funding).unwrap_or_else(|_| "[]".to_string());
-        let _turn = self.writer.lock().await;
-        let mut tx = self.pool.begin().await?;
+        // Everything that needs no database is worked out before taking the writer's turn.
+        let description = plain_text(&feed.description_html);
+        let hashes: Vec<String> = feed.episodes.iter().map(episode_sha256).collect();
+        let mut writer = self.writer.lock().await;
+        let mut tx = sqlx::Connection::begin(&mut *writer).await?;
         let show_id: i64 = sqlx::query_scalar(
             "INSERT INTO shows (feed_url, title, author, description_html, link, artwork_url, \
                  categories_json, etag, last_modified, body_sha256, subscribed_at, refreshed_at, \
@@ -268,7 +277,7 @@ impl Library {
         .bind(show_id)
         .bind(&feed.title)
         .bind(feed.author.as_deref().unwrap_or_default())
-        .bind(plain_text(&feed.description_html))
+        .bind(&description)
         .execute(&mut *tx)
         .await?;
 
@@ -286,9 +295,8 @@ impl Library {
         let count = feed.episodes.len();
         let mut changed = Vec::new();
         let mut reordered = Vec::new();
-        for (index, episode) in feed.episodes.iter().enumerate() {
+        for (index, (episode, sha)) in feed.episodes.iter().zip(hashes).enumerate() {
             let order = i64::try_from(count - index).unwrap_or(i64::MAX);
-            let sha = episode_sha256(episode);
             match known.get(&episode.guid) {
                 Some((id, Some(old), old_order)) if *old == sha => {
                     if *old_order != order {
