@@ -8,6 +8,7 @@ export const episodeFilters: { value: EpisodeFilter; label: string }[] = [
   { value: "all", label: "All" },
   { value: "unplayed", label: "Unplayed" },
   { value: "in-progress", label: "In progress" },
+  { value: "downloaded", label: "Downloaded" },
 ];
 
 export const showOrders: { value: ShowOrder; label: string }[] = [
