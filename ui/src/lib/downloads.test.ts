@@ -4,10 +4,12 @@ import {
   applyProgress,
   currentStatus,
   describeProgress,
+  isStalled,
   keepChoices,
   keepLabel,
   orderDownloads,
   percentDone,
+  STALL_MS,
   type DownloadStatus,
 } from "./downloads";
 import type { Download, DownloadProgress } from "./ipc/bindings";
@@ -104,10 +106,29 @@ describe("describeProgress", () => {
       "500 B of 1.0 KB · 50%",
     );
   });
+  it("says nothing of sizes before anything arrived, except for a running download", () => {
+    expect(describeProgress(status({ state: "queued", bytesTotal: 1000 }))).toBe("");
+    expect(describeProgress(status({ state: "failed" }))).toBe("");
+    expect(describeProgress(status({ bytesTotal: 1000 }))).toBe("0 B of 1.0 KB · 0%");
+  });
+  it("drops a speed that no longer holds once stalled", () => {
+    const stale = status({ bytesDone: 8_100, bytesTotal: 482_000, bytesPerSec: 16_900_000, etaSecs: 1 });
+    expect(describeProgress(stale, true)).toBe("8.1 KB of 482 KB · 1%");
+  });
   it("gives the size of a finished file", () => {
     expect(describeProgress(status({ state: "done", bytesDone: 45_600_000, bytesTotal: 45_600_000 }))).toBe(
       "45.6 MB · 100%",
     );
+  });
+});
+
+describe("isStalled", () => {
+  const running = status({ bytesDone: 10 });
+  it("is a running download not heard from for a while", () => {
+    expect(isStalled(running, 1_000, 1_000 + STALL_MS + 1)).toBe(true);
+    expect(isStalled(running, 1_000, 1_000 + STALL_MS)).toBe(false);
+    expect(isStalled(running, undefined, 1e12)).toBe(false);
+    expect(isStalled(status({ state: "paused" }), 0, 1e12)).toBe(false);
   });
 });
 

@@ -62,21 +62,36 @@ export function isUnfinished(state: DownloadState): boolean {
   return state !== "done" && state !== "removed";
 }
 
-/** `12 MB of 45 MB · 26% · 3.4 MB/s · 2 min left`, each part only when known. */
-export function describeProgress(status: DownloadStatus): string {
-  const percent = percentDone(status);
+/** How long a running download may go without news before it is called stalled. */
+export const STALL_MS = 5000;
+
+/**
+ * Whether a running download has gone quiet: Rust reports progress as bytes arrive, so a server
+ * that stops sending leaves the last speed standing; after `STALL_MS` it no longer holds.
+ */
+export function isStalled(status: DownloadStatus, heardAtMs: number | undefined, nowMs: number): boolean {
+  return status.state === "downloading" && heardAtMs !== undefined && nowMs - heardAtMs > STALL_MS;
+}
+
+/**
+ * `12 MB of 45 MB · 26% · 3.4 MB/s · 2 min left`, each part only when known and meaningful (no
+ * `0 B` for what has not started; no speed once stalled).
+ */
+export function describeProgress(status: DownloadStatus, stalled = false): string {
+  if (status.state === "done") return `${formatBytes(status.bytesDone)} · 100%`;
+  const running = status.state === "downloading";
+  const started = status.bytesDone > 0;
   const parts: string[] = [];
-  if (status.state === "done") {
-    parts.push(formatBytes(status.bytesDone), "100%");
-    return parts.join(" · ");
+  if (started || (running && status.bytesTotal != null)) {
+    parts.push(
+      status.bytesTotal != null
+        ? `${formatBytes(status.bytesDone)} of ${formatBytes(status.bytesTotal)}`
+        : formatBytes(status.bytesDone),
+    );
+    const percent = percentDone(status);
+    if (percent !== null) parts.push(`${percent}%`);
   }
-  parts.push(
-    status.bytesTotal != null
-      ? `${formatBytes(status.bytesDone)} of ${formatBytes(status.bytesTotal)}`
-      : formatBytes(status.bytesDone),
-  );
-  if (percent !== null) parts.push(`${percent}%`);
-  if (status.state === "downloading") {
+  if (running && !stalled) {
     const speed = formatSpeed(status.bytesPerSec);
     const eta = formatEta(status.etaSecs);
     if (speed) parts.push(speed);

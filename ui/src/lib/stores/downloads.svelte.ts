@@ -11,9 +11,16 @@ export class DownloadsStore {
   downloads: Download[] = $state([]);
   usage: DiskUsage = $state({ shows: [], totalBytes: 0 });
   loaded = $state(false);
+  /** The list by episode, for the many rows that ask. */
+  readonly #listed: Record<EpisodeId, Download> = $derived(
+    Object.fromEntries(this.downloads.map((d) => [d.episodeId, d])),
+  );
   readonly #backend: Backend;
-  /** The latest event of each episode: newer than any list, and the only place speeds are. */
-  readonly #live = new SvelteMap<EpisodeId, DownloadProgress>();
+  /**
+   * The latest event of each episode (newer than any list, and the only place speeds are), with
+   * when it arrived in milliseconds, to tell a stalled download.
+   */
+  readonly #live = new SvelteMap<EpisodeId, { progress: DownloadProgress; heardAt: number }>();
   #unlisten: Unlisten | null = null;
   #reloading: Promise<void> | null = null;
   #again = false;
@@ -48,12 +55,19 @@ export class DownloadsStore {
   }
 
   /**
-   * Where the episode's download stands: from the latest event, else from `listed` (what an
-   * episode list said), else from this store's list.
+   * Where the episode's download stands: from the latest event, else from what an episode list
+   * said (`listed`) or this store's list. The store's entry is taken when both agree, since it
+   * carries the reason a download failed.
    */
   status(episodeId: EpisodeId, listed?: EpisodeDownload | Download | null): DownloadStatus | null {
-    const known = listed === undefined ? this.downloads.find((d) => d.episodeId === episodeId) : listed;
-    return currentStatus(this.#live.get(episodeId), known);
+    const mine = this.#listed[episodeId];
+    const known = listed === undefined || (mine && listed && mine.state === listed.state) ? mine : listed;
+    return currentStatus(this.#live.get(episodeId)?.progress, known);
+  }
+
+  /** When the episode's latest event arrived, in milliseconds; none since start-up: undefined. */
+  heardAt(episodeId: EpisodeId): number | undefined {
+    return this.#live.get(episodeId)?.heardAt;
   }
 
   /** Reads the list and the disk usage; calls made while a read runs share one more read. */
@@ -105,7 +119,7 @@ export class DownloadsStore {
   }
 
   #observe(progress: DownloadProgress) {
-    this.#live.set(progress.episodeId, progress);
+    this.#live.set(progress.episodeId, { progress, heardAt: Date.now() });
     const { downloads, stale } = applyProgress(this.downloads, progress);
     if (downloads !== this.downloads) this.downloads = downloads;
     if (stale) this.reload().catch(() => {});

@@ -64,6 +64,17 @@ describe("DownloadsStore", () => {
     expect(calls.list).toBe(1);
     expect(store.status(1)).toMatchObject({ state: "downloading", bytesDone: 400, bytesPerSec: 200, etaSecs: 3 });
     expect(store.activeCount).toBe(1);
+    expect(store.heardAt(1)).toBeTypeOf("number");
+    expect(store.heardAt(2)).toBeUndefined();
+  });
+
+  it("gives a failed download's reason to an episode list that has only its state", async () => {
+    const failed = { ...download(3, "failed"), error: "The disk is full." };
+    const { backend } = fakeBackend([failed]);
+    const store = new DownloadsStore(backend);
+    await store.start();
+    expect(store.status(3, { state: "failed", bytesDone: 0, bytesTotal: null })?.error).toBe("The disk is full.");
+    expect(store.status(3, null)).toBeNull();
   });
 
   it("reads the list and the usage again when a download finishes", async () => {
