@@ -4,7 +4,8 @@
 //! `playerctl` reads the episode's metadata from the app and drives it: play-pause, position,
 //! next (skip forward). The tray menu is published over D-Bus (`com.canonical.dbusmenu`) even
 //! with no tray host, so `gdbus` can click Play/Pause in it; the player follows, and so does the
-//! item's label.
+//! item's label. A second launch with a podcast link hands the link to the running window, which
+//! asks before subscribing.
 
 mod common;
 
@@ -303,5 +304,60 @@ async fn media_keys_and_tray_drive_the_player() {
     })
     .await;
     println!("MPRIS and the tray menu both drive the player; labels follow its state");
+
+    // A second launch with a podcast link: it hands the link over and quits; the running window
+    // asks, and subscribes on confirmation.
+    server.route(
+        "/second.xml",
+        Route::ok(
+            "application/rss+xml; charset=utf-8",
+            earshot_testkit::fixture_show(&server.base(), "Second Show", "second-show-guid"),
+        ),
+    );
+    let link = format!("feed:{}", server.url("/second.xml"));
+    let mut second = Command::new(env!("CARGO_BIN_EXE_earshot"))
+        .arg(&link)
+        .env("DISPLAY", &display)
+        .env("EARSHOT_DATA_DIR", data.path())
+        .env("EARSHOT_AUDIO_SINK", "fakesink sync=true")
+        .spawn()
+        .expect("a second Earshot starts");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let exited = loop {
+        if let Some(status) = second.try_wait().expect("the second launch") {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the second launch did not hand over and quit"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(
+        exited.success(),
+        "the second launch exits cleanly: {exited}"
+    );
+    let asked = eventually("the confirmation", Duration::from_secs(10), || async {
+        text_of(&client, "[data-testid=subscribe-request]").await
+    })
+    .await;
+    assert!(asked.contains("podcast link"), "{asked}");
+    let field = client
+        .find(Locator::Css("[data-testid=add-podcast-url]"))
+        .await
+        .expect("the address field");
+    assert_eq!(
+        field.prop("value").await.expect("value").as_deref(),
+        Some(server.url("/second.xml").as_str())
+    );
+    click(&client, "[data-testid=add-podcast-submit]").await;
+    let title = eventually("the new show's page", Duration::from_secs(30), || async {
+        text_of(&client, "[data-testid=show-title]")
+            .await
+            .filter(|t| t == "Second Show")
+    })
+    .await;
+    assert_eq!(title, "Second Show");
+    println!("a second launch with {link} asked, then subscribed in the running window");
     let _ = client.close().await;
 }

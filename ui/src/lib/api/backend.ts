@@ -100,6 +100,9 @@ export interface Backend {
   /** The system's folder picker; resolves to null when the listener cancelled. */
   chooseDownloadFolder(): Promise<string | null>;
   onDownloadProgressed(listener: (progress: DownloadProgress) => void): Promise<Unlisten>;
+  /** Podcast links opened with Earshot from outside, each given once, to confirm. */
+  takeSubscribeRequests(): Promise<string[]>;
+  onSubscribeRequested(listener: () => void): Promise<Unlisten>;
 }
 
 export const tauriBackend: Backend = {
@@ -193,6 +196,8 @@ export const tauriBackend: Backend = {
   },
   chooseDownloadFolder: async () => unwrap(await commands.chooseDownloadFolder()),
   onDownloadProgressed: (listener) => events.downloadProgressed.listen((event) => listener(event.payload)),
+  takeSubscribeRequests: () => commands.takeSubscribeRequests(),
+  onSubscribeRequested: (listener) => events.subscribeRequested.listen(() => listener()),
 };
 
 /** The message to show for anything a backend call threw. */
@@ -203,7 +208,12 @@ export function describeError(error: unknown): string {
 }
 
 /** Where the web view fetches a show's cached artwork (served by Rust, never remote). */
-export function artworkUrl(showId: ShowId): string {
+/**
+ * The cached artwork of a show through the `artwork:` protocol; with `pixels`, a copy scaled in
+ * Rust to at least that many pixels on its longest side (thumbnails, not the 3000-pixel original).
+ */
+export function artworkUrl(showId: ShowId, pixels?: number): string {
   const windows = typeof navigator !== "undefined" && navigator.userAgent.includes("Windows");
-  return windows ? `http://artwork.localhost/show/${showId}` : `artwork://localhost/show/${showId}`;
+  const base = windows ? `http://artwork.localhost/show/${showId}` : `artwork://localhost/show/${showId}`;
+  return pixels ? `${base}?size=${Math.ceil(pixels)}` : base;
 }
