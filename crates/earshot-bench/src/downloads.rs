@@ -2,8 +2,11 @@
 //! memory over loopback, fetched whole-process by `earshot-cli download` and by `curl` in the
 //! same run, alternately, several times. Reports MB/s and CPU time per MB for each.
 //!
-//! Earshot writes `<name>.part`, flushes it to disk (`fdatasync`) and renames it; curl writes and
-//! exits without flushing. The "curl + sync" line adds a `sync` after curl so the two can be
+//! Two measures. Transfer throughput, as each tool reports it (curl's `speed_download`, Earshot's
+//! average from the request to the last byte received and written): the same thing measured the
+//! same way. And whole-process wall time: Earshot writes `<name>.part`, flushes it to disk
+//! (`fdatasync`) and renames it, so a download it calls done survives a power cut; curl writes
+//! and exits without flushing. The "curl + sync" line adds a `sync` after curl so those two can be
 //! compared like for like as well.
 
 use std::convert::Infallible;
@@ -129,6 +132,9 @@ pub async fn run(cli: &Path, work: &Path, megabytes: usize, runs: usize) -> Resu
          (Earshot, curl, curl + sync)…"
     );
     let mut earshot: Vec<Run> = Vec::new();
+    // As each tool measures its own transfer: from the request to the last byte received.
+    let mut earshot_rates: Vec<f64> = Vec::new();
+    let mut curl_rates: Vec<f64> = Vec::new();
     let mut curl: Vec<Run> = Vec::new();
     let mut curl_synced: Vec<f64> = Vec::new();
     let curl_file = work.join("curl-episode.mp3");
@@ -149,6 +155,12 @@ pub async fn run(cli: &Path, work: &Path, megabytes: usize, runs: usize) -> Resu
             .and_then(|p| p.strip_suffix("\","))
             .map(str::to_string)
             .ok_or_else(|| format!("earshot-cli printed no path: {log}"))?;
+        let rate = log
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("\"bytes_per_sec\": "))
+            .and_then(|r| r.trim_end_matches(',').parse::<f64>().ok())
+            .ok_or_else(|| format!("earshot-cli printed no speed: {log}"))?;
+        earshot_rates.push(rate / 1e6);
         let written = std::fs::read(&path).map_err(|e| format!("{path}: {e}"))?;
         if written != audio {
             return Err(format!("{path} differs from the served file"));
@@ -166,10 +178,16 @@ pub async fn run(cli: &Path, work: &Path, megabytes: usize, runs: usize) -> Resu
 
         let mut command = Command::new("curl");
         command
-            .args(["-sS", "--fail", "-o"])
+            .args(["-sS", "--fail", "-w", "%{speed_download}\n", "-o"])
             .arg(&curl_file)
             .arg(&url);
         curl.push(timed(command, &work.join("curl.log"))?);
+        let printed = std::fs::read_to_string(work.join("curl.log")).unwrap_or_default();
+        let rate = printed
+            .lines()
+            .find_map(|l| l.trim().parse::<f64>().ok())
+            .ok_or_else(|| format!("curl printed no speed: {printed}"))?;
+        curl_rates.push(rate / 1e6);
         let started = std::time::Instant::now();
         let _ = Command::new("sync").status();
         let sync_secs = started.elapsed().as_secs_f64();
@@ -183,7 +201,16 @@ pub async fn run(cli: &Path, work: &Path, megabytes: usize, runs: usize) -> Resu
     let earshot_rate = rate(&earshot);
     let curl_rate = rate(&curl);
     let synced_rate = median(curl_synced.iter().map(|s| mb / s).collect());
+    let received = median(earshot_rates.clone());
+    let curl_received = median(curl_rates.clone());
     println!();
+    println!("Transfer (each tool's own measure, request to last byte):");
+    println!(
+        "  Earshot {received:.0} MB/s, curl {curl_received:.0} MB/s: Earshot {:.0} % of curl",
+        received * 100.0 / curl_received
+    );
+    println!();
+    println!("Whole process (start to exit; Earshot also flushes the file to disk):");
     println!("{:<28} {:>12} {:>16}", "", "median MB/s", "CPU ms per MB");
     println!(
         "{:<28} {:>12.0} {:>16.2}",

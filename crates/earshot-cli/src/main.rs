@@ -473,17 +473,30 @@ async fn download(core: &Core, episode: EpisodeId, json: bool) -> Result<(), Fat
             let _ = std::io::stderr().flush();
         }
     });
+    let mut finals = downloads.subscribe();
     let result = downloads.fetch(episode, now()).await;
     progress.abort();
+    // The finished download's last event carries the average speed it arrived at.
+    let mut speed = None;
+    while let Ok(event) = finals.try_recv() {
+        if event.episode_id == episode && event.state == DownloadState::Done {
+            speed = Some(event.bytes_per_sec).filter(|s| *s > 0.0);
+        }
+    }
     if std::io::stderr().is_terminal() {
         eprintln!();
     }
     match result {
         Ok(done) => {
             if json {
-                print_json(&download_json(&done));
+                let mut shown = download_json(&done);
+                shown["bytes_per_sec"] = json!(speed);
+                print_json(&shown);
             } else {
-                println!("Downloaded “{}” to {}", done.episode_title, done.path);
+                let rate = speed
+                    .map(|s| format!(" ({}/s)", megabytes(s as u64)))
+                    .unwrap_or_default();
+                println!("Downloaded “{}” to {}{rate}", done.episode_title, done.path);
             }
             Ok(())
         }

@@ -368,9 +368,19 @@ impl Downloads {
                     .await?
                     .ok_or_else(|| Error::not_found(format!("a download of {episode}")));
             }
-            Ok(transfer::Written::Complete(bytes)) => {
+            Ok(transfer::Written::Complete {
+                bytes,
+                received_per_sec,
+            }) => {
                 library.download_done(episode, bytes, now).await?;
-                tracing::info!(episode = episode.0, bytes, "downloaded");
+                tracing::info!(episode = episode.0, bytes, received_per_sec, "downloaded");
+                let done = library
+                    .download(episode)
+                    .await?
+                    .ok_or_else(|| Error::not_found(format!("a download of {episode}")))?;
+                // The last word on a finished download carries its average speed.
+                self.announce(&done, received_per_sec);
+                Ok(done)
             }
             Err(error) => {
                 // A web page or a full disk leaves nothing worth continuing from.
@@ -384,15 +394,9 @@ impl Downloads {
                 if let Some(failed) = &failed {
                     self.announce(failed, 0.0);
                 }
-                return Err(error);
+                Err(error)
             }
         }
-        let done = library
-            .download(episode)
-            .await?
-            .ok_or_else(|| Error::not_found(format!("a download of {episode}")))?;
-        self.announce(&done, 0.0);
-        Ok(done)
     }
 
     async fn transfer(
@@ -452,7 +456,7 @@ impl Downloads {
             }
         };
         let written = opened.write(part, report, &mut stop).await?;
-        if let transfer::Written::Complete(_) = written {
+        if let transfer::Written::Complete { .. } = written {
             tokio::fs::rename(part, path).await?;
         }
         Ok(written)

@@ -14,11 +14,8 @@ use url::Url;
 
 use crate::error::{Error, Result};
 
-/// Bytes gathered before each write to disk.
-const WRITE_BUFFER: usize = 1 << 20;
-
 /// Chunks received but not yet written; past this, reading waits for the disk.
-const WRITE_QUEUE: usize = 256;
+const WRITE_QUEUE: usize = 1024;
 
 /// Bytes written between two flushes to disk while downloading.
 const FLUSH_EVERY: usize = 4 << 20;
@@ -144,7 +141,7 @@ impl Opened {
                 .await
                 .map_err(|e| folder_error(dir, &e))?;
         }
-        let (batches, mut received) = tokio::sync::mpsc::channel::<bytes::Bytes>(WRITE_QUEUE);
+        let (pieces, mut received) = tokio::sync::mpsc::channel::<bytes::Bytes>(WRITE_QUEUE);
         let path = part.to_path_buf();
         let from = self.from;
         let writer = tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
@@ -158,9 +155,9 @@ impl Opened {
             let mut flushing = Flushing::new(&file, from)?;
             let mut written = from;
             let mut write_all = || {
-                while let Some(batch) = received.blocking_recv() {
-                    file.write_all(&batch)?;
-                    written += batch.len() as u64;
+                while let Some(piece) = received.blocking_recv() {
+                    file.write_all(&piece)?;
+                    written += piece.len() as u64;
                     flushing.written(&file, written);
                 }
                 Ok::<_, std::io::Error>(())
@@ -170,11 +167,10 @@ impl Opened {
             result?;
             Ok(file)
         });
+        let receiving = std::time::Instant::now();
         let mut done = self.from;
         // The first bytes of a new file are held back until they are known not to be a page.
         let mut head: Option<Vec<u8>> = (self.from == 0).then(Vec::new);
-        // Chunks are gathered into batches so the writer is woken once per batch.
-        let mut batch = bytes::BytesMut::with_capacity(WRITE_BUFFER);
         let mut outcome: Result<Option<u64>> = Ok(None);
         loop {
             let next = tokio::select! {
@@ -206,7 +202,8 @@ impl Opened {
                 });
                 break;
             }
-            match head.as_mut() {
+            // Chunks go to the writer as they came off the network, without a copy.
+            let piece = match head.as_mut() {
                 Some(start) => {
                     start.extend_from_slice(&chunk);
                     if start.len() < SNIFF_BYTES {
@@ -217,17 +214,13 @@ impl Opened {
                         outcome = Err(not_media(&self.url));
                         break;
                     }
-                    batch.extend_from_slice(&start);
+                    bytes::Bytes::from(start)
                 }
-                None => batch.extend_from_slice(&chunk),
-            }
-            if batch.len() >= WRITE_BUFFER {
-                let full =
-                    std::mem::replace(&mut batch, bytes::BytesMut::with_capacity(WRITE_BUFFER));
-                if batches.send(full.freeze()).await.is_err() {
-                    // The writer stopped: its error says why.
-                    break;
-                }
+                None => chunk,
+            };
+            if pieces.send(piece).await.is_err() {
+                // The writer stopped: its error says why.
+                break;
             }
             progress(done);
         }
@@ -235,16 +228,11 @@ impl Opened {
             // A body shorter than the sniffing window.
             if looks_like_markup(&start) {
                 outcome = Err(not_media(&self.url));
-            } else {
-                batch.extend_from_slice(&start);
+            } else if !start.is_empty() {
+                let _ = pieces.send(bytes::Bytes::from(start)).await;
             }
         }
-        let refused = matches!(&outcome, Err(Error::NotMedia { .. }));
-        if !batch.is_empty() && !refused {
-            // What arrived is kept whatever ended the transfer: the next attempt continues it.
-            let _ = batches.send(batch.freeze()).await;
-        }
-        drop(batches);
+        drop(pieces);
         let file = match writer.await {
             Ok(Ok(file)) => file,
             Ok(Err(e)) => return Err(write_error(part, e)),
@@ -253,6 +241,7 @@ impl Opened {
         if let Some(stopped) = outcome? {
             return Ok(Written::Stopped(stopped));
         }
+        let receive_secs = receiving.elapsed().as_secs_f64();
         tokio::task::spawn_blocking(move || file.sync_data())
             .await
             .map_err(|e| Error::Io(std::io::Error::other(e.to_string())))?
@@ -266,7 +255,10 @@ impl Opened {
                 url: self.url,
                 detail: "it sent an empty file".to_string(),
             }),
-            _ => Ok(Written::Complete(done)),
+            _ => Ok(Written::Complete {
+                bytes: done,
+                received_per_sec: (done - self.from) as f64 / receive_secs.max(1e-9),
+            }),
         }
     }
 }
@@ -279,10 +271,11 @@ fn not_media(url: &str) -> Error {
 }
 
 /// How a write ended without an error.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Written {
-    /// The whole body, this long, is in the partial file.
-    Complete(u64),
+    /// The whole body, this long, is in the partial file; this response's bytes arrived (and
+    /// were written, not yet flushed to disk) at this average rate.
+    Complete { bytes: u64, received_per_sec: f64 },
     /// Asked to stop; this much is in the partial file.
     Stopped(u64),
 }
