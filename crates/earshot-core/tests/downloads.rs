@@ -618,14 +618,15 @@ async fn the_queue_runs_in_the_background_pauses_resumes_cancels_and_deletes() {
             .is_none()
     );
     std::fs::write(&c_path, copy).expect("put back");
+    // Asked for again, the running queue fetches it (under a new name: the old one is taken).
     downloads
         .enqueue(s.episodes[2], false, NOW)
         .await
         .expect("queued again");
-    downloads
-        .fetch(s.episodes[2], NOW)
-        .await
-        .expect("done again");
+    wait_for(&mut events, |e| {
+        e.episode_id == s.episodes[2] && e.state == DownloadState::Done
+    })
+    .await;
 
     // Unsubscribing takes the files with it.
     let c = downloads

@@ -334,7 +334,8 @@ impl Downloads {
         Ok(download)
     }
 
-    /// Downloads `episode` now, in this task, whatever the queue is doing: what the CLI does.
+    /// Downloads `episode` now, in this task: what the CLI does, where no queue runs. (With the
+    /// queue running, let it fetch what is queued rather than racing it for the same file.)
     /// It must have been asked for with [`Downloads::enqueue`]. Progress goes to subscribers;
     /// `now` is recorded as the time it finished.
     pub async fn fetch(&self, episode: EpisodeId, now: UnixTime) -> Result<Download> {
