@@ -25,21 +25,6 @@ use tokio::net::TcpListener;
 
 use crate::{Run, measure, median};
 
-/// Noise, so nothing on the way can compress it.
-fn noise(len: usize) -> Vec<u8> {
-    let mut state: u64 = 0x2545_F491_4F6C_DD1D;
-    let mut out = Vec::with_capacity(len + 8);
-    out.extend_from_slice(b"ID3\x04\x00\x00\x00\x00\x00\x00");
-    while out.len() < len {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        out.extend_from_slice(&state.to_le_bytes());
-    }
-    out.truncate(len);
-    out
-}
-
 struct Files {
     feed: Bytes,
     audio: Bytes,
@@ -81,7 +66,7 @@ pub async fn run(cli: &Path, work: &Path, megabytes: usize, runs: usize) -> Resu
     let port = listener.local_addr().map_err(|e| e.to_string())?.port();
     let base = format!("http://127.0.0.1:{port}");
     let len = megabytes * 1_000_000;
-    let audio = Bytes::from(noise(len));
+    let audio = Bytes::from(earshot_testkit::noise_mp3(len, 2026));
     let feed = format!(
         "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Download bench</title>\
          <link>{base}</link><description>One large episode</description>\

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use earshot_testkit::{FixtureServer, Route};
+use earshot_testkit::{FixtureServer, Route, noise_mp3};
 use serde_json::Value;
 
 fn fixture_feed(base: &str, title: &str) -> String {
@@ -213,20 +213,6 @@ fn bad_arguments_exit_2() {
     );
 }
 
-/// Noise shaped like an MP3 file (an ID3 header, then bytes no sniffer takes for a web page).
-fn audio(len: usize) -> Vec<u8> {
-    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut out = b"ID3\x04\x00\x00\x00\x00\x00\x00".to_vec();
-    while out.len() < len {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        out.extend_from_slice(&state.to_le_bytes());
-    }
-    out.truncate(len);
-    out
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn download_resumes_lists_and_deletes() {
     let server = FixtureServer::start().await.expect("server");
@@ -235,7 +221,7 @@ async fn download_resumes_lists_and_deletes() {
         "/feed.xml",
         Route::ok("application/rss+xml", fixture_feed(&base, "Offline Show")),
     );
-    let body = audio(2_000_000);
+    let body = noise_mp3(2_000_000, 7);
     server.route(
         "/audio/episode-024.mp3",
         Route::ok("audio/mpeg", body.clone())
@@ -337,7 +323,7 @@ async fn download_resumes_lists_and_deletes() {
     // Without --download-dir, files go to <data dir>/downloads.
     server.route(
         "/audio/episode-022.mp3",
-        Route::ok("audio/mpeg", audio(50_000)),
+        Route::ok("audio/mpeg", noise_mp3(50_000, 7)),
     );
     let default = json(&data, &["download", "backend-show-022"]);
     assert!(

@@ -10,26 +10,11 @@ use earshot_core::{
     Core, CoreConfig, DownloadState, EpisodeFilter, EpisodeId, EpisodeOrder, EpisodeQuery,
     ErrorCode, Progress, Retention, ShowId,
 };
-use earshot_testkit::{FixtureServer, Route};
+use earshot_testkit::{FixtureServer, Route, noise_mp3};
 use sha2::{Digest, Sha256};
 
 const NOW: i64 = 1_800_000_000;
 const DAY: i64 = 86_400;
-
-/// Deterministic noise that no compressor or sniffer mistakes for anything.
-fn audio(len: usize, seed: u64) -> Vec<u8> {
-    let mut state = seed | 1;
-    let mut out = Vec::with_capacity(len + 8);
-    out.extend_from_slice(b"ID3\x04\x00\x00\x00\x00\x00\x00");
-    while out.len() < len {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        out.extend_from_slice(&state.to_le_bytes());
-    }
-    out.truncate(len);
-    out
-}
 
 fn sha(bytes: &[u8]) -> String {
     format!("{:x}", Sha256::digest(bytes))
@@ -131,7 +116,7 @@ fn seed() -> u64 {
 #[tokio::test]
 async fn cut_at_random_offsets_it_resumes_to_the_exact_file() {
     let s = setup("Resumable", &["One"]).await;
-    let body = audio(3_000_000, 42);
+    let body = noise_mp3(3_000_000, 42);
     let seed = seed();
     println!("seed {seed} (set EARSHOT_TEST_SEED to repeat)");
     // Twelve cut points spread over the whole file, each attempt dying at the next one.
@@ -220,8 +205,8 @@ async fn cut_at_random_offsets_it_resumes_to_the_exact_file() {
 async fn a_server_that_ignores_range_or_changed_the_file_restarts_cleanly() {
     let s = setup("Restarts", &["Ignored", "Changed"]).await;
     let downloads = s.core.downloads();
-    let old = audio(1_000_000, 1);
-    let new = audio(1_200_000, 2);
+    let old = noise_mp3(1_000_000, 1);
+    let new = noise_mp3(1_200_000, 2);
 
     // Ignores Range: the whole file comes again and is written from the start.
     let ignored = s.episodes[0];
@@ -280,7 +265,7 @@ async fn stalls_resets_404s_and_web_pages_fail_clearly_and_leave_nothing_done() 
     )
     .await;
     let downloads = s.core.downloads();
-    let body = audio(200_000, 3);
+    let body = noise_mp3(200_000, 3);
     s.server.route(
         "/audio/0.mp3",
         Route::ok("audio/mpeg", body.clone()).stall_after(50_000),
@@ -378,10 +363,14 @@ impl Drop for SmallDisk {
 async fn a_full_disk_or_a_missing_folder_is_a_clear_error() {
     let s = setup("Disk", &["Too big", "Nowhere"]).await;
     let downloads = s.core.downloads();
-    s.server
-        .route("/audio/0.mp3", Route::ok("audio/mpeg", audio(3_000_000, 4)));
-    s.server
-        .route("/audio/1.mp3", Route::ok("audio/mpeg", audio(10_000, 5)));
+    s.server.route(
+        "/audio/0.mp3",
+        Route::ok("audio/mpeg", noise_mp3(3_000_000, 4)),
+    );
+    s.server.route(
+        "/audio/1.mp3",
+        Route::ok("audio/mpeg", noise_mp3(10_000, 5)),
+    );
     let small = s.data.join("small-disk");
     let Some(_disk) = SmallDisk::mount(&small) else {
         panic!("this test needs to mount a 1 MB tmpfs (run as root, as CI does)");
@@ -449,7 +438,7 @@ async fn hostile_titles_stay_inside_the_download_folder() {
     for (i, episode) in s.episodes.iter().enumerate() {
         s.server.route(
             &format!("/audio/{i}.mp3"),
-            Route::ok("audio/mpeg", audio(5_000, i as u64)),
+            Route::ok("audio/mpeg", noise_mp3(5_000, i as u64)),
         );
         downloads
             .enqueue(*episode, false, NOW)
@@ -481,7 +470,7 @@ async fn the_queue_runs_in_the_background_pauses_resumes_cancels_and_deletes() {
     let s = setup("Queue", &["A", "B", "C"]).await;
     let downloads = s.core.downloads();
     let bodies: Vec<Vec<u8>> = (0..3)
-        .map(|i| audio(400_000 + i * 1000, i as u64))
+        .map(|i| noise_mp3(400_000 + i * 1000, i as u64))
         .collect();
     // A stalls part-way, so it can be paused while running.
     s.server.route(
@@ -679,7 +668,7 @@ async fn automatic_downloads_and_retention_rules_follow_the_clock() {
     for i in 0..4 {
         s.server.route(
             &format!("/audio/{i}.mp3"),
-            Route::ok("audio/mpeg", audio(100_000, i)),
+            Route::ok("audio/mpeg", noise_mp3(100_000, i)),
         );
     }
     let library = s.core.library();

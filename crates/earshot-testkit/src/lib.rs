@@ -191,6 +191,23 @@ impl Route {
     }
 }
 
+/// `len` bytes that look like an MP3 file to a sniffer (an ID3 header) and to nothing else:
+/// deterministic noise from `seed`, which no compressor shrinks and no check mistakes for a web
+/// page. What download tests and benchmarks serve as an episode.
+pub fn noise_mp3(len: usize, seed: u64) -> Vec<u8> {
+    let mut state = seed | 1;
+    let mut out = Vec::with_capacity(len + 8);
+    out.extend_from_slice(b"ID3\x04\x00\x00\x00\x00\x00\x00");
+    while out.len() < len {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        out.extend_from_slice(&state.to_le_bytes());
+    }
+    out.truncate(len);
+    out
+}
+
 /// `bytes` gzip-encoded (one gzip member, default compression).
 pub fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
