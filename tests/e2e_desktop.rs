@@ -9,12 +9,10 @@
 
 mod common;
 
-use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
 use common::*;
-use earshot_player::fixtures::{ToneFormat, render_tone};
 use earshot_testkit::{FixtureServer, Route};
 use fantoccini::Locator;
 
@@ -135,41 +133,13 @@ async fn media_keys_and_tray_drive_the_player() {
     let data = tempfile::tempdir().expect("data dir");
     let media = tempfile::tempdir().expect("media dir");
     let server = FixtureServer::start().await.expect("server");
-    let feed = FEED_TEMPLATE.replace("{{BASE}}", &server.base());
-    server.route(
-        "/feed.xml",
-        Route::ok("application/rss+xml; charset=utf-8", feed.clone()),
-    );
-    let artwork =
-        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("icons/icon.png")).expect("icon");
-    server.route("/artwork.png", Route::ok("image/png", artwork));
-    let tone = media.path().join("episode.mp3");
-    render_tone(&tone, 180, ToneFormat::Mp3).expect("audio renders");
-    let audio = std::fs::read(&tone).expect("audio");
-    for n in 1..=24 {
-        server.route(
-            &format!("/audio/episode-{n:03}.mp3"),
-            Route::ok("audio/mpeg", audio.clone()),
-        );
-    }
+    let (feed, _) = serve_fixture_show(&server, media.path(), 180);
     let episode_title = titles_in(&feed)[0].clone();
 
     let (_xvfb, display) = display();
     let driver = start_driver(&display, data.path());
     let client = launch(&driver).await;
-    let add = eventually(
-        "the Add podcast button",
-        Duration::from_secs(30),
-        || async {
-            client
-                .find(Locator::Css("[data-testid=add-podcast]"))
-                .await
-                .ok()
-        },
-    )
-    .await;
-    add.click().await.expect("opened Add podcast");
-    add_podcast(&client, &server.url("/feed.xml")).await;
+    subscribe_in_app(&client, &server.url("/feed.xml")).await;
     eventually("the episodes", Duration::from_secs(30), || async {
         (!texts_of(&client, "[data-testid=episode-title]")
             .await

@@ -11,8 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use common::*;
-use earshot_player::fixtures::{ToneFormat, render_tone};
-use earshot_testkit::{FixtureServer, Route};
+use earshot_testkit::FixtureServer;
 use fantoccini::Client;
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::key::Key;
@@ -88,42 +87,14 @@ async fn download_play_offline_and_delete() {
 
     // Loopback server: the fixture feed, its artwork and 60 s of real MP3 for each episode.
     let server = FixtureServer::start().await.expect("server");
-    let feed = FEED_TEMPLATE.replace("{{BASE}}", &server.base());
-    server.route(
-        "/feed.xml",
-        Route::ok("application/rss+xml; charset=utf-8", feed.clone()),
-    );
-    let artwork =
-        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("icons/icon.png")).expect("icon");
-    server.route("/artwork.png", Route::ok("image/png", artwork));
-    let tone = media.path().join("episode.mp3");
-    render_tone(&tone, 60, ToneFormat::Mp3).expect("audio renders");
-    let audio = std::fs::read(&tone).expect("audio");
-    for n in 1..=24 {
-        server.route(
-            &format!("/audio/episode-{n:03}.mp3"),
-            Route::ok("audio/mpeg", audio.clone()).with_header("ETag", "\"tone-60\""),
-        );
-    }
+    let (feed, audio) = serve_fixture_show(&server, media.path(), 60);
     let titles = titles_in(&feed);
     let newest = titles[0].clone();
 
     let (_xvfb, display) = display();
     let driver = start_driver(&display, data.path());
     let client = launch(&driver).await;
-    let add = eventually(
-        "the Add podcast button",
-        Duration::from_secs(30),
-        || async {
-            client
-                .find(fantoccini::Locator::Css("[data-testid=add-podcast]"))
-                .await
-                .ok()
-        },
-    )
-    .await;
-    add.click().await.expect("opened Add podcast");
-    add_podcast(&client, &server.url("/feed.xml")).await;
+    subscribe_in_app(&client, &server.url("/feed.xml")).await;
     eventually("the show page", Duration::from_secs(30), || async {
         text_of(&client, "[data-testid=show-title]")
             .await

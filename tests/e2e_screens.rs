@@ -13,8 +13,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use common::*;
-use earshot_player::fixtures::{ToneFormat, render_tone};
-use earshot_testkit::{FixtureServer, Route};
+use earshot_testkit::FixtureServer;
 use fantoccini::{Client, Locator};
 
 async fn open_library(client: &Client) {
@@ -92,43 +91,12 @@ async fn every_screen_in_both_themes() {
     let data = tempfile::tempdir().expect("data dir");
     let media = tempfile::tempdir().expect("media dir");
     let server = FixtureServer::start().await.expect("server");
-    server.route(
-        "/feed.xml",
-        Route::ok(
-            "application/rss+xml; charset=utf-8",
-            FEED_TEMPLATE.replace("{{BASE}}", &server.base()),
-        ),
-    );
-    let artwork =
-        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("icons/icon.png")).expect("icon");
-    server.route("/artwork.png", Route::ok("image/png", artwork));
-    let tone = media.path().join("episode.mp3");
-    render_tone(&tone, 60, ToneFormat::Mp3).expect("audio renders");
-    let audio = std::fs::read(&tone).expect("audio");
-    for n in 1..=24 {
-        server.route(
-            &format!("/audio/episode-{n:03}.mp3"),
-            Route::ok("audio/mpeg", audio.clone()),
-        );
-    }
+    serve_fixture_show(&server, media.path(), 60);
 
     let (_xvfb, display) = display();
     let driver = start_driver(&display, data.path());
     let client = launch(&driver).await;
-    let add = eventually(
-        "the Add podcast button",
-        Duration::from_secs(30),
-        || async {
-            client
-                .find(Locator::Css("[data-testid=add-podcast]"))
-                .await
-                .ok()
-        },
-    )
-    .await;
-    add.click().await.expect("opened Add podcast");
-    add_podcast(&client, &server.url("/feed.xml")).await;
-    shown(&client, "[data-testid=show-title]").await;
+    subscribe_in_app(&client, &server.url("/feed.xml")).await;
     // An episode in the player (paused: screenshots during playback can stall the driver) and
     // one downloaded, so those screens have something to show.
     click(

@@ -11,11 +11,9 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
 
 use common::*;
 use earshot_testkit::{FixtureServer, Route};
-use fantoccini::Locator;
 
 fn package() -> PathBuf {
     if let Some(deb) = std::env::var_os("EARSHOT_DEB") {
@@ -107,23 +105,7 @@ async fn the_app_starts_from_the_unpacked_deb() {
     let (_xvfb, display) = display();
     let driver = start_driver(&display, data.path());
     let client = launch_binary(&driver, &binary).await;
-    let add = eventually(
-        "the Add podcast button",
-        Duration::from_secs(30),
-        || async {
-            client
-                .find(Locator::Css("[data-testid=add-podcast]"))
-                .await
-                .ok()
-        },
-    )
-    .await;
-    add.click().await.expect("opened Add podcast");
-    add_podcast(&client, &server.url("/feed.xml")).await;
-    let title = eventually("the show page", Duration::from_secs(30), || async {
-        text_of(&client, "[data-testid=show-title]").await
-    })
-    .await;
+    let title = subscribe_in_app(&client, &server.url("/feed.xml")).await;
     assert_eq!(title, "The Backend Hour");
     println!(
         "{} ({} MB) unpacked and running: subscribed to a show in it",

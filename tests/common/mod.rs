@@ -302,3 +302,54 @@ pub async fn expect_add_error(client: &Client, url: &str, expected: &str) {
     .await;
     assert!(message.contains(expected), "{message}");
 }
+
+/// Serves the fixture show at `/feed.xml` with its artwork, and `seconds` of real MP3 (rendered
+/// into `media`) for each of its 24 episodes. Returns the feed's XML and the audio's bytes.
+pub fn serve_fixture_show(
+    server: &earshot_testkit::FixtureServer,
+    media: &Path,
+    seconds: u32,
+) -> (String, Vec<u8>) {
+    use earshot_player::fixtures::{ToneFormat, render_tone};
+    use earshot_testkit::Route;
+    let feed = FEED_TEMPLATE.replace("{{BASE}}", &server.base());
+    server.route(
+        "/feed.xml",
+        Route::ok("application/rss+xml; charset=utf-8", feed.clone()),
+    );
+    let artwork =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("icons/icon.png")).expect("icon");
+    server.route("/artwork.png", Route::ok("image/png", artwork));
+    let tone = media.join("episode.mp3");
+    render_tone(&tone, seconds, ToneFormat::Mp3).expect("audio renders");
+    let audio = std::fs::read(&tone).expect("audio");
+    for n in 1..=24 {
+        server.route(
+            &format!("/audio/episode-{n:03}.mp3"),
+            Route::ok("audio/mpeg", audio.clone()).with_header("ETag", "\"tone\""),
+        );
+    }
+    (feed, audio)
+}
+
+/// In a freshly started app: opens Add podcast, subscribes to `url`, and waits for the show's
+/// page. Returns the show's title.
+pub async fn subscribe_in_app(client: &Client, url: &str) -> String {
+    let add = eventually(
+        "the Add podcast button",
+        Duration::from_secs(30),
+        || async {
+            client
+                .find(Locator::Css("[data-testid=add-podcast]"))
+                .await
+                .ok()
+        },
+    )
+    .await;
+    add.click().await.expect("opened Add podcast");
+    add_podcast(client, url).await;
+    eventually("the show page", Duration::from_secs(30), || async {
+        text_of(client, "[data-testid=show-title]").await
+    })
+    .await
+}
