@@ -143,7 +143,10 @@ pub struct Downloads {
 #[derive(Debug)]
 struct Inner {
     library: Library,
-    http: reqwest::Client,
+    /// Made on the first download: a refresh that downloads nothing never pays for it.
+    http: std::sync::OnceLock<reqwest::Client>,
+    user_agent: String,
+    timeouts: Timeouts,
     /// Where new downloads go.
     folder: Mutex<PathBuf>,
     concurrency: AtomicUsize,
@@ -165,7 +168,9 @@ impl Downloads {
         Ok(Self {
             inner: Arc::new(Inner {
                 library,
-                http: transfer::client(user_agent, timeouts)?,
+                http: std::sync::OnceLock::new(),
+                user_agent: user_agent.to_string(),
+                timeouts,
                 folder: Mutex::new(folder),
                 concurrency: AtomicUsize::new(DEFAULT_CONCURRENCY),
                 running: Mutex::default(),
@@ -174,6 +179,14 @@ impl Downloads {
                 naming: tokio::sync::Mutex::new(()),
             }),
         })
+    }
+
+    fn http(&self) -> Result<&reqwest::Client> {
+        if let Some(client) = self.inner.http.get() {
+            return Ok(client);
+        }
+        let client = transfer::client(&self.inner.user_agent, self.inner.timeouts)?;
+        Ok(self.inner.http.get_or_init(|| client))
     }
 
     /// Progress and state changes of every download from now on.
@@ -423,7 +436,7 @@ impl Downloads {
             validator: download.validator.clone(),
             total: download.bytes_total,
         };
-        let opened = transfer::open(&self.inner.http, &url, part, &partial).await?;
+        let opened = transfer::open(self.http()?, &url, part, &partial).await?;
         library
             .download_started(download.episode_id, &opened.partial, opened.from)
             .await?;
