@@ -134,6 +134,7 @@ fn data_dir(app: &tauri::AppHandle) -> tauri::Result<PathBuf> {
 fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     let handle = app.handle().clone();
     app.manage(deep_links::PendingLinks::default());
+    app.manage(WindowChanges::default());
     let data_dir = data_dir(&handle)?;
     let log_dir = match std::env::var_os(DATA_DIR_ENV) {
         Some(_) => data_dir.join("logs"),
@@ -277,6 +278,12 @@ pub fn run() {
             setup(app)
         })
         .on_window_event(|window, event| {
+            if matches!(
+                event,
+                tauri::WindowEvent::Resized(_) | tauri::WindowEvent::Moved(_)
+            ) {
+                save_window_state_soon(window.app_handle());
+            }
             if let tauri::WindowEvent::CloseRequested { api, .. } = event {
                 let app = window.app_handle();
                 let keep = app
@@ -288,6 +295,12 @@ pub fn run() {
                     let _ = window.hide();
                     tray::window_visibility_changed(app);
                     tracing::info!("window closed to the tray; playback goes on");
+                } else {
+                    // Kept now: the process may be ended before it gets to exit cleanly.
+                    use tauri_plugin_window_state::{AppHandleExt, StateFlags};
+                    if let Err(error) = app.save_window_state(StateFlags::all()) {
+                        tracing::warn!(%error, "window size and place not saved");
+                    }
                 }
             }
         })
@@ -302,6 +315,33 @@ pub fn run() {
     app.run(|handle, event| {
         if let RunEvent::Exit = event {
             shutdown(handle);
+        }
+    });
+}
+
+/// Counts window moves and resizes, so only the last of a burst saves the window's state.
+#[derive(Default)]
+struct WindowChanges(std::sync::atomic::AtomicU64);
+
+/// Saves the window's size and place half a second after it stops changing: the app may be
+/// ended (logout, a killed process) without the clean exit that would save it.
+fn save_window_state_soon(app: &tauri::AppHandle) {
+    use std::sync::atomic::Ordering;
+    let Some(changes) = app.try_state::<WindowChanges>() else {
+        return;
+    };
+    let this = changes.0.fetch_add(1, Ordering::Relaxed) + 1;
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        let latest = app
+            .try_state::<WindowChanges>()
+            .map(|c| c.0.load(Ordering::Relaxed));
+        if latest == Some(this) {
+            use tauri_plugin_window_state::{AppHandleExt, StateFlags};
+            if let Err(error) = app.save_window_state(StateFlags::all()) {
+                tracing::warn!(%error, "window size and place not saved");
+            }
         }
     });
 }
