@@ -30,6 +30,9 @@ pub use transfer::{Partial, Timeouts};
 /// Downloads running at once unless the listener sets otherwise.
 pub const DEFAULT_CONCURRENCY: usize = 2;
 
+/// The longest the queue goes without looking for work.
+const REPUMP_EVERY: Duration = Duration::from_secs(2);
+
 /// How often a running download reports its progress.
 const PROGRESS_EVERY: Duration = Duration::from_millis(250);
 
@@ -242,7 +245,9 @@ impl Downloads {
                 if let Err(error) = this.pump().await {
                     tracing::warn!(%error, "the download queue could not be read");
                 }
-                this.inner.wake.notified().await;
+                // Woken by any change; and every few seconds regardless, so a moment when the
+                // library could not be read never leaves the queue standing still.
+                let _ = tokio::time::timeout(REPUMP_EVERY, this.inner.wake.notified()).await;
             }
         });
         Ok(())
