@@ -58,11 +58,7 @@ fn act(app: &AppHandle, player: &PlayerHandle, command: Command) {
         state
             .as_ref()
             .map_or(if forward { 30.0 } else { -10.0 }, |s| {
-                if forward {
-                    s.settings.skip_forward_secs()
-                } else {
-                    -s.settings.skip_back_secs()
-                }
+                s.settings.skip_delta(forward)
             })
     };
     match command {

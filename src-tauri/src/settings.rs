@@ -161,6 +161,16 @@ impl Settings {
         self.get(&SKIP_FORWARD)
     }
 
+    /// How far one skip moves, in seconds: negative back, positive forward. The player bar, the
+    /// tray and the OS media keys all skip by this.
+    pub fn skip_delta(&self, forward: bool) -> f64 {
+        if forward {
+            self.skip_forward_secs()
+        } else {
+            -self.skip_back_secs()
+        }
+    }
+
     /// Seconds to go back when resuming after a pause of five minutes or more; 0 is off.
     pub fn rewind_on_resume_secs(&self) -> f64 {
         self.get(&REWIND_ON_RESUME)

@@ -136,14 +136,9 @@ fn on_menu(app: &AppHandle, event: MenuEvent) {
                 player.toggle();
             }
         }
-        BACK => {
+        BACK | FORWARD => {
             if let Some(player) = player {
-                player.seek_by(-state.settings.skip_back_secs());
-            }
-        }
-        FORWARD => {
-            if let Some(player) = player {
-                player.seek_by(state.settings.skip_forward_secs());
+                player.seek_by(state.settings.skip_delta(event.id.as_ref() == FORWARD));
             }
         }
         WINDOW => toggle_window(app),

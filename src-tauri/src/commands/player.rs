@@ -82,10 +82,9 @@ pub enum SkipDirection {
 #[tauri::command]
 #[specta::specta]
 pub fn skip_playback(app: State<'_, App>, direction: SkipDirection) -> Result<(), CommandError> {
-    let delta = match direction {
-        SkipDirection::Back => -app.settings.skip_back_secs(),
-        SkipDirection::Forward => app.settings.skip_forward_secs(),
-    };
+    let delta = app
+        .settings
+        .skip_delta(matches!(direction, SkipDirection::Forward));
     app.playback.player()?.seek_by(delta);
     Ok(())
 }
