@@ -501,7 +501,13 @@ async fn micro(options: &Options, work: &Path) -> Result<(), String> {
     let meta = earshot_core::library::FeedMeta::default();
     let stored = core
         .library()
-        .store_feed(url.as_str(), &parsed, &meta, None, 1_795_000_000)
+        .store_feed(
+            url.as_str(),
+            &earshot_core::library::PreparedFeed::new(parsed),
+            &meta,
+            None,
+            1_795_000_000,
+        )
         .await
         .map_err(|e| e.to_string())?;
     let mut samples = Vec::new();

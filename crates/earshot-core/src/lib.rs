@@ -105,7 +105,7 @@ impl Core {
     pub(crate) async fn parse(
         &self,
         fetched: feed::Fetched,
-    ) -> (feed::Fetched, Result<feed::ParsedFeed>) {
+    ) -> (feed::Fetched, Result<library::PreparedFeed>) {
         let _permit = self.parsing.acquire().await;
         parse_fetched(fetched).await
     }
@@ -172,7 +172,7 @@ impl Core {
                 return self.library.show(id).await;
             }
         }
-        if let Some(guid) = &parsed.podcast_guid
+        if let Some(guid) = &parsed.feed.podcast_guid
             && let Some(id) = self.library.show_id_for_podcast_guid(guid).await?
         {
             tracing::info!(
@@ -191,9 +191,13 @@ impl Core {
             .store_feed(feed_url.as_str(), &parsed, &meta, credentials.as_ref(), now)
             .await?
             .show;
-        tracing::info!(show = id.0, episodes = parsed.episodes.len(), "subscribed");
+        tracing::info!(
+            show = id.0,
+            episodes = parsed.feed.episodes.len(),
+            "subscribed"
+        );
         self.library.index_backlog().await?;
-        if let Some(artwork_url) = &parsed.artwork_url {
+        if let Some(artwork_url) = &parsed.feed.artwork_url {
             self.cache_artwork(id, artwork_url).await;
         }
         self.library.show(id).await
@@ -389,14 +393,15 @@ pub struct ImportReport {
     pub problems: Vec<opml::OpmlProblem>,
 }
 
-/// Parses a fetched body off the async threads. Gives the fetch back either way, so a web page
-/// can be searched for its feed link.
+/// Parses a fetched body off the async threads, and prepares it for storing there too. Gives the
+/// fetch back either way, so a web page can be searched for its feed link.
 pub(crate) async fn parse_fetched(
     fetched: feed::Fetched,
-) -> (feed::Fetched, Result<feed::ParsedFeed>) {
+) -> (feed::Fetched, Result<library::PreparedFeed>) {
     let url = fetched.final_url.clone();
     let joined = tokio::task::spawn_blocking(move || {
-        let parsed = feed::parse_feed(&fetched.body, &fetched.final_url);
+        let parsed =
+            feed::parse_feed(&fetched.body, &fetched.final_url).map(library::PreparedFeed::new);
         (fetched, parsed)
     })
     .await;

@@ -160,7 +160,7 @@ impl Core {
             .library
             .store_feed(&state.feed_url, &parsed, &meta, None, now)
             .await?;
-        let (artwork_url, new_feed_url) = (parsed.artwork_url, parsed.new_feed_url);
+        let (artwork_url, new_feed_url) = (parsed.feed.artwork_url, parsed.feed.new_feed_url);
         drop(permit);
 
         // Artwork the show does not have yet (an imported show's first fetch), or new artwork.

@@ -143,8 +143,15 @@ async fn the_place_survives_a_refresh_and_a_restart() {
         &url::Url::parse(&server.url("/feed.xml")).expect("url"),
     )
     .expect("parses");
+    let prepared = earshot_core::library::PreparedFeed::new(parsed);
     core.library()
-        .store_feed(&show.feed_url, &parsed, &Default::default(), None, NOW + 60)
+        .store_feed(
+            &show.feed_url,
+            &prepared,
+            &Default::default(),
+            None,
+            NOW + 60,
+        )
         .await
         .expect("refreshed");
     let after = core.episode(episode.id).await.expect("episode");
@@ -207,6 +214,67 @@ async fn a_library_from_a_newer_version_is_refused_untouched() {
         before,
         "the file is not touched"
     );
+}
+
+#[tokio::test]
+async fn notes_are_stored_packed_and_older_raw_ones_are_packed_on_opening() {
+    let (server, dir, core) = setup().await;
+    let show = core
+        .subscribe(&server.url("/feed.xml"), NOW)
+        .await
+        .expect("subscribed");
+    let episode = core
+        .episodes(
+            show.id,
+            earshot_core::EpisodeQuery {
+                filter: earshot_core::EpisodeFilter::All,
+                order: earshot_core::EpisodeOrder::Newest,
+                offset: 0,
+                limit: 1,
+            },
+        )
+        .await
+        .expect("episodes")
+        .episodes
+        .remove(0);
+    let notes_html = episode.notes_html.clone();
+    assert!(!notes_html.is_empty());
+    core.close().await;
+    let db = dir.path().join("earshot.db");
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", db.display()))
+        .await
+        .expect("raw connection");
+    let (raw, packed): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*) FILTER (WHERE notes_raw != ''), \
+                COUNT(*) FILTER (WHERE substr(notes, 1, 4) = x'28b52ffd') FROM episodes",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("counted");
+    assert_eq!((raw, packed), (0, 24), "every episode's notes are packed");
+    // A row as an Earshot from before packing left it.
+    sqlx::query("UPDATE episodes SET notes = NULL, notes_raw = ? WHERE id = ?")
+        .bind("<p>Old notes about <b>zebras</b></p>")
+        .bind(episode.id.0)
+        .execute(&pool)
+        .await
+        .expect("unpacked");
+    pool.close().await;
+
+    let reopened = Core::open(config(dir.path())).await.expect("reopens");
+    let old = reopened.episode(episode.id).await.expect("episode");
+    assert_eq!(old.notes_html, "<p>Old notes about <b>zebras</b></p>");
+    reopened.close().await;
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", db.display()))
+        .await
+        .expect("raw connection");
+    let raw: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM episodes WHERE notes_raw != ''")
+        .fetch_one(&pool)
+        .await
+        .expect("counted");
+    assert_eq!(raw, 0, "packed when the library opened");
+    pool.close().await;
+    let _ = server;
 }
 
 #[tokio::test]

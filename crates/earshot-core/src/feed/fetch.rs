@@ -264,6 +264,9 @@ impl FeedClient {
             }
             body.extend_from_slice(&chunk);
         }
+        // A fetched feed may wait a while for a parser; its spare capacity (up to as much again)
+        // would be memory held for nothing.
+        body.shrink_to_fit();
         Ok(Fetch::Fetched(Fetched {
             final_url: current,
             permanent_url,

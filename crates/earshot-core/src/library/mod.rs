@@ -12,12 +12,11 @@ use std::time::Duration;
 
 use std::collections::HashMap;
 
-use sha2::{Digest, Sha256};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 
 use crate::error::{Error, Result};
-use crate::feed::{Credentials, ParsedEpisode, ParsedFeed, plain_text};
+use crate::feed::Credentials;
 use crate::model::{
     Episode, EpisodeFilter, EpisodeId, EpisodeList, EpisodeOrder, EpisodeQuery, Progress, Show,
     ShowId, UnixTime,
@@ -25,8 +24,10 @@ use crate::model::{
 use rows::{EpisodeRow, FeedStateRow, ShowRow};
 
 mod index;
+mod prepare;
 mod search;
 pub use downloads::DownloadSource;
+pub use prepare::PreparedFeed;
 pub use search::{EpisodeHit, SearchResults, ShowHit};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -80,6 +81,8 @@ pub struct Library {
     /// attached to every connection, so it can be written while feeds are being stored: SQLite
     /// locks each file on its own. One indexer at a time.
     indexer: std::sync::Arc<tokio::sync::Mutex<index::IndexerState>>,
+    /// Words of episodes just stored, handed to the indexer without a trip through the library.
+    fresh: std::sync::Arc<std::sync::Mutex<index::FreshWords>>,
 }
 
 /// Episodes written per INSERT (20 values each, well under SQLite's limit of 32,766).
@@ -94,7 +97,7 @@ const SHOW_COLUMNS: &str = "s.id, s.feed_url, s.title, s.author, s.description_h
          WHERE e.show_id = s.id AND COALESCE(p.played, 0) = 0) AS unplayed_count";
 
 const EPISODE_COLUMNS: &str = "e.id, e.show_id, e.guid, e.title, e.published_at, e.duration_secs, \
-     e.enclosure_url, e.enclosure_type, e.enclosure_length, e.notes_raw, s.feed_url AS base_url, e.link, \
+     e.enclosure_url, e.enclosure_type, e.enclosure_length, e.notes, e.notes_raw, s.feed_url AS base_url, e.link, \
      COALESCE(p.position_secs, 0.0) AS position_secs, COALESCE(p.played, 0) AS played, \
      e.season, e.episode_number, e.episode_type, e.explicit, e.artwork_url, e.chapters_url, \
      e.transcripts_json, e.persons_json, d.state AS download_state, \
@@ -142,8 +145,10 @@ impl Library {
             pool,
             writer: std::sync::Arc::new(tokio::sync::Mutex::new(writer)),
             indexer: std::sync::Arc::default(),
+            fresh: std::sync::Arc::default(),
         };
         library.migrate(path, existed).await?;
+        library.pack_old_notes().await?;
         library.prepare_search_index().await?;
         Ok(library)
     }
@@ -176,6 +181,39 @@ impl Library {
         }
         MIGRATOR.run(&self.pool).await?;
         Ok(())
+    }
+
+    /// Packs the notes of episodes stored before notes were packed, a thousand rows per
+    /// transaction (so an interrupted run just carries on next time).
+    async fn pack_old_notes(&self) -> Result<()> {
+        let mut after = 0i64;
+        loop {
+            let rows: Vec<(i64, String)> = sqlx::query_as(
+                "SELECT id, notes_raw FROM episodes WHERE id > ? AND notes_raw != '' \
+                 ORDER BY id LIMIT 1000",
+            )
+            .bind(after)
+            .fetch_all(&self.pool)
+            .await?;
+            let Some((last, _)) = rows.last() else {
+                return Ok(());
+            };
+            after = *last;
+            let packed: Vec<(i64, Option<Vec<u8>>)> = rows
+                .iter()
+                .map(|(id, raw)| (*id, prepare::pack(raw)))
+                .collect();
+            let mut writer = self.writer.lock().await;
+            let mut tx = sqlx::Connection::begin(&mut *writer).await?;
+            for (id, notes) in packed {
+                sqlx::query("UPDATE episodes SET notes = ?, notes_raw = '' WHERE id = ?")
+                    .bind(notes)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+        }
     }
 
     pub(crate) fn pool(&self) -> &SqlitePool {
@@ -212,17 +250,14 @@ impl Library {
     pub async fn store_feed(
         &self,
         feed_url: &str,
-        feed: &ParsedFeed,
+        prepared: &PreparedFeed,
         meta: &FeedMeta,
         credentials: Option<&Credentials>,
         now: UnixTime,
     ) -> Result<Stored> {
-        let categories =
-            serde_json::to_string(&feed.categories).unwrap_or_else(|_| "[]".to_string());
-        let funding = serde_json::to_string(&feed.funding).unwrap_or_else(|_| "[]".to_string());
-        // Everything that needs no database is worked out before taking the writer's turn.
-        let description = plain_text(&feed.description_html);
-        let hashes: Vec<String> = feed.episodes.iter().map(episode_sha256).collect();
+        let feed = &prepared.feed;
+        let (categories, funding) = (&prepared.categories_json, &prepared.funding_json);
+        let description = &prepared.description_words;
         let mut writer = self.writer.lock().await;
         let mut tx = sqlx::Connection::begin(&mut *writer).await?;
         let show_id: i64 = sqlx::query_scalar(
@@ -247,7 +282,7 @@ impl Library {
         .bind(&feed.description_html)
         .bind(&feed.link)
         .bind(&feed.artwork_url)
-        .bind(&categories)
+        .bind(categories)
         .bind(&meta.etag)
         .bind(&meta.last_modified)
         .bind(&meta.body_sha256)
@@ -256,7 +291,7 @@ impl Library {
         .bind(feed.explicit)
         .bind(&feed.podcast_guid)
         .bind(feed.locked)
-        .bind(&funding)
+        .bind(funding)
         .fetch_one(&mut *tx)
         .await?;
         if let Some(credentials) = credentials {
@@ -277,7 +312,7 @@ impl Library {
         .bind(show_id)
         .bind(&feed.title)
         .bind(feed.author.as_deref().unwrap_or_default())
-        .bind(&description)
+        .bind(description)
         .execute(&mut *tx)
         .await?;
 
@@ -295,15 +330,15 @@ impl Library {
         let count = feed.episodes.len();
         let mut changed = Vec::new();
         let mut reordered = Vec::new();
-        for (index, (episode, sha)) in feed.episodes.iter().zip(hashes).enumerate() {
+        for (index, (episode, ready)) in feed.episodes.iter().zip(&prepared.episodes).enumerate() {
             let order = i64::try_from(count - index).unwrap_or(i64::MAX);
             match known.get(&episode.guid) {
-                Some((id, Some(old), old_order)) if *old == sha => {
+                Some((id, Some(old), old_order)) if *old == ready.sha256 => {
                     if *old_order != order {
                         reordered.push((*id, order));
                     }
                 }
-                existing => changed.push((episode, order, sha, existing.map(|(id, ..)| *id))),
+                existing => changed.push((episode, order, ready, existing.map(|(id, ..)| *id))),
             }
         }
         for (id, order) in reordered {
@@ -321,11 +356,11 @@ impl Library {
         for chunk in changed.chunks(EPISODES_PER_STATEMENT) {
             let mut insert = sqlx::QueryBuilder::new(
                 "INSERT INTO episodes (show_id, guid, title, published_at, duration_secs, \
-                     enclosure_url, enclosure_type, enclosure_length, notes_raw, link, feed_order, \
-                     season, episode_number, episode_type, explicit, artwork_url, chapters_url, \
+                     enclosure_url, enclosure_type, enclosure_length, notes, notes_raw, link, \
+                     feed_order, season, episode_number, episode_type, explicit, artwork_url, chapters_url, \
                      transcripts_json, persons_json, content_sha256) ",
             );
-            insert.push_values(chunk, |mut row, (episode, order, sha, _)| {
+            insert.push_values(chunk, |mut row, (episode, order, ready, _)| {
                 row.push_bind(show_id)
                     .push_bind(&episode.guid)
                     .push_bind(&episode.title)
@@ -334,7 +369,8 @@ impl Library {
                     .push_bind(&episode.enclosure_url)
                     .push_bind(&episode.enclosure_type)
                     .push_bind(episode.enclosure_length)
-                    .push_bind(&episode.notes)
+                    .push_bind(&ready.notes)
+                    .push_bind("")
                     .push_bind(&episode.link)
                     .push_bind(*order)
                     .push_bind(episode.season)
@@ -345,14 +381,14 @@ impl Library {
                     .push_bind(&episode.chapters_url)
                     .push_bind(to_json(&episode.transcripts))
                     .push_bind(to_json(&episode.persons))
-                    .push_bind(sha);
+                    .push_bind(&ready.sha256);
             });
             insert.push(
                 " ON CONFLICT (show_id, guid) DO UPDATE SET title = excluded.title, \
                      published_at = excluded.published_at, duration_secs = excluded.duration_secs, \
                      enclosure_url = excluded.enclosure_url, enclosure_type = excluded.enclosure_type, \
-                     enclosure_length = excluded.enclosure_length, notes_raw = excluded.notes_raw, \
-                     link = excluded.link, feed_order = excluded.feed_order, \
+                     enclosure_length = excluded.enclosure_length, notes = excluded.notes, \
+                     notes_raw = '', link = excluded.link, feed_order = excluded.feed_order, \
                      season = excluded.season, episode_number = excluded.episode_number, \
                      episode_type = excluded.episode_type, explicit = excluded.explicit, \
                      artwork_url = excluded.artwork_url, chapters_url = excluded.chapters_url, \
@@ -380,6 +416,10 @@ impl Library {
                  reindex = MAX(reindex, excluded.reindex)",
             );
             backlog.build().execute(&mut *tx).await?;
+            self.offer_fresh_words(chunk.iter().filter_map(|(episode, _, ready, _)| {
+                let id = ids.get(&episode.guid)?;
+                Some((*id, &ready.sha256, &episode.title, &ready.words))
+            }));
         }
         let new_episodes = u32::try_from(new_episodes).unwrap_or(u32::MAX);
         tx.commit().await?;
@@ -562,7 +602,7 @@ impl Library {
         ))
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.into_iter().map(Episode::from).collect())
+        Ok(rows::episodes(rows))
     }
 
     /// The show's episodes, newest first.
@@ -576,7 +616,7 @@ impl Library {
         .bind(show.0)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.into_iter().map(Episode::from).collect())
+        Ok(rows::episodes(rows))
     }
 
     /// One page of the show's episodes, newest first: what a long list shows first.
@@ -614,7 +654,7 @@ impl Library {
         .fetch_one(&self.pool)
         .await?;
         Ok(EpisodeList {
-            episodes: rows.into_iter().map(Episode::from).collect(),
+            episodes: rows::episodes(rows),
             total: u32::try_from(total).unwrap_or(u32::MAX),
         })
     }
@@ -696,34 +736,6 @@ fn to_json(value: &impl serde::Serialize) -> String {
 }
 
 /// A fingerprint of everything the feed says about one episode.
-fn episode_sha256(episode: &ParsedEpisode) -> String {
-    let mut hash = Sha256::new();
-    let mut field = |bytes: &[u8]| {
-        hash.update((bytes.len() as u64).to_le_bytes());
-        hash.update(bytes);
-    };
-    let text = |value: &Option<String>| value.as_deref().unwrap_or("\u{0}").to_string();
-    field(episode.title.as_bytes());
-    field(format!("{:?}", episode.published_at).as_bytes());
-    field(format!("{:?}", episode.duration_secs).as_bytes());
-    field(text(&episode.enclosure_url).as_bytes());
-    field(text(&episode.enclosure_type).as_bytes());
-    field(format!("{:?}", episode.enclosure_length).as_bytes());
-    field(episode.notes.as_bytes());
-    field(text(&episode.link).as_bytes());
-    field(
-        format!(
-            "{:?}{:?}{:?}{:?}",
-            episode.season, episode.episode_number, episode.episode_type, episode.explicit
-        )
-        .as_bytes(),
-    );
-    field(text(&episode.artwork_url).as_bytes());
-    field(text(&episode.chapters_url).as_bytes());
-    field(format!("{:?}{:?}", episode.transcripts, episode.persons).as_bytes());
-    crate::hex(&hash.finalize())
-}
-
 fn backup_path(path: &Path, version: i64) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(format!(".before-{version}.bak"));

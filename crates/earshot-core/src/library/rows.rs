@@ -1,5 +1,6 @@
 //! Row structs as SQLite returns them, and their conversion into domain types.
 
+use super::prepare::Unpacker;
 use super::{FeedMeta, FeedState};
 use crate::download::DownloadState;
 use crate::feed::{Credentials, sanitize_notes};
@@ -65,6 +66,8 @@ pub(super) struct EpisodeRow {
     enclosure_url: Option<String>,
     enclosure_type: Option<String>,
     enclosure_length: Option<i64>,
+    /// Packed notes (see `prepare`), or raw ones in `notes_raw` for rows not packed yet.
+    notes: Option<Vec<u8>>,
     notes_raw: String,
     base_url: String,
     link: Option<String>,
@@ -85,6 +88,21 @@ pub(super) struct EpisodeRow {
 
 impl From<EpisodeRow> for Episode {
     fn from(row: EpisodeRow) -> Self {
+        row.into_episode(&mut Unpacker::new())
+    }
+}
+
+/// Rows to episodes, with one [`Unpacker`] for all their notes.
+pub(super) fn episodes(rows: Vec<EpisodeRow>) -> Vec<Episode> {
+    let mut unpacker = Unpacker::new();
+    rows.into_iter()
+        .map(|row| row.into_episode(&mut unpacker))
+        .collect()
+}
+
+impl EpisodeRow {
+    fn into_episode(self, unpacker: &mut Unpacker) -> Episode {
+        let row = self;
         Episode {
             id: EpisodeId(row.id),
             show_id: ShowId(row.show_id),
@@ -96,7 +114,7 @@ impl From<EpisodeRow> for Episode {
             enclosure_type: row.enclosure_type,
             enclosure_length: row.enclosure_length,
             notes_html: sanitize_notes(
-                &row.notes_raw,
+                &unpacker.unpack(row.notes.as_deref(), &row.notes_raw),
                 url::Url::parse(&row.base_url).ok().as_ref(),
             ),
             link: row.link,

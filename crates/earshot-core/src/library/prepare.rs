@@ -1,0 +1,181 @@
+//! What storing a feed needs, worked out before the writer's turn: each episode's content hash,
+//! its notes packed (zstd) and the words the search index will hold. A refresh does this on a
+//! blocking thread beside the parse, so the one writer only copies rows into SQLite.
+//!
+//! Notes are stored packed because raw ones (1–3 KB of HTML each) are what a library is mostly
+//! made of: packing halves them, and an episode row then shares its 4 KB page with two or three
+//! others instead of having one to itself.
+
+use sha2::{Digest, Sha256};
+
+use crate::feed::{ParsedEpisode, ParsedFeed, plain_text};
+
+/// zstd's fastest level: notes pack about as small as at the default level, much sooner.
+const PACK_LEVEL: i32 = 1;
+
+/// A parsed feed, ready to be stored with [`super::Library::store_feed`].
+#[derive(Debug, Clone)]
+pub struct PreparedFeed {
+    pub feed: ParsedFeed,
+    pub(super) episodes: Vec<PreparedEpisode>,
+    /// The show's description without markup, for the show search.
+    pub(super) description_words: String,
+    pub(super) categories_json: String,
+    pub(super) funding_json: String,
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct PreparedEpisode {
+    pub sha256: String,
+    /// The notes packed, `None` when there are none.
+    pub notes: Option<Vec<u8>>,
+    /// The notes' words, as the search index takes them.
+    pub words: String,
+}
+
+impl PreparedFeed {
+    pub fn new(feed: ParsedFeed) -> Self {
+        let mut packer = zstd::bulk::Compressor::new(PACK_LEVEL).ok();
+        let episodes = feed
+            .episodes
+            .iter()
+            .map(|episode| PreparedEpisode {
+                sha256: episode_sha256(episode),
+                notes: pack_with(packer.as_mut(), &episode.notes),
+                words: index_words(&episode.notes),
+            })
+            .collect();
+        PreparedFeed {
+            description_words: plain_text(&feed.description_html),
+            categories_json: serde_json::to_string(&feed.categories)
+                .unwrap_or_else(|_| "[]".to_string()),
+            funding_json: serde_json::to_string(&feed.funding).unwrap_or_else(|_| "[]".to_string()),
+            episodes,
+            feed,
+        }
+    }
+}
+
+/// The words of show notes as the search index takes them: without markup.
+pub(super) fn index_words(notes: &str) -> String {
+    plain_text(notes)
+}
+
+/// Packs notes for the `episodes.notes` column; `None` for none.
+pub(super) fn pack(notes: &str) -> Option<Vec<u8>> {
+    pack_with(zstd::bulk::Compressor::new(PACK_LEVEL).ok().as_mut(), notes)
+}
+
+fn pack_with(packer: Option<&mut zstd::bulk::Compressor<'static>>, notes: &str) -> Option<Vec<u8>> {
+    if notes.is_empty() {
+        return None;
+    }
+    // Compressing into memory cannot fail short of memory itself; stored raw in that case, which
+    // `unpack` also reads.
+    Some(
+        packer
+            .and_then(|p| p.compress(notes.as_bytes()).ok())
+            .unwrap_or_else(|| notes.as_bytes().to_vec()),
+    )
+}
+
+/// Unpacks notes, reusing its working memory from one episode to the next (making it afresh costs
+/// more than unpacking a few KB).
+pub(super) struct Unpacker(Option<zstd::bulk::Decompressor<'static>>);
+
+impl Unpacker {
+    pub fn new() -> Self {
+        Unpacker(zstd::bulk::Decompressor::new().ok())
+    }
+
+    /// The notes of an episode row: `notes` (packed) when set, else `notes_raw` (rows stored
+    /// before notes were packed, until [`super::Library::pack_old_notes`] has been through them).
+    pub fn unpack(&mut self, packed: Option<&[u8]>, raw: &str) -> String {
+        let Some(packed) = packed else {
+            return raw.to_string();
+        };
+        if !packed.starts_with(&ZSTD_MAGIC) {
+            return String::from_utf8_lossy(packed).into_owned();
+        }
+        let size = zstd::zstd_safe::get_frame_content_size(packed)
+            .ok()
+            .flatten()
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(packed.len() * 8)
+            .min(MAX_NOTES);
+        let unpacked = match &mut self.0 {
+            Some(decompressor) => decompressor.decompress(packed, size),
+            None => zstd::bulk::decompress(packed, size),
+        };
+        match unpacked {
+            Ok(bytes) => String::from_utf8(bytes)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+            Err(error) => {
+                tracing::warn!(%error, "stored show notes could not be unpacked");
+                String::new()
+            }
+        }
+    }
+}
+
+/// The four bytes every zstd frame starts with.
+const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
+
+/// Notes larger than this are not unpacked (a feed's whole body is capped far below it).
+const MAX_NOTES: usize = 64 * 1024 * 1024;
+
+/// A digest of everything stored about an episode, so an unchanged one is not rewritten.
+pub(super) fn episode_sha256(episode: &ParsedEpisode) -> String {
+    let mut hash = Sha256::new();
+    let mut field = |bytes: &[u8]| {
+        hash.update((bytes.len() as u64).to_le_bytes());
+        hash.update(bytes);
+    };
+    let text = |value: &Option<String>| value.as_deref().unwrap_or("\u{0}").to_string();
+    field(episode.title.as_bytes());
+    field(format!("{:?}", episode.published_at).as_bytes());
+    field(format!("{:?}", episode.duration_secs).as_bytes());
+    field(text(&episode.enclosure_url).as_bytes());
+    field(text(&episode.enclosure_type).as_bytes());
+    field(format!("{:?}", episode.enclosure_length).as_bytes());
+    field(episode.notes.as_bytes());
+    field(text(&episode.link).as_bytes());
+    field(
+        format!(
+            "{:?}{:?}{:?}{:?}",
+            episode.season, episode.episode_number, episode.episode_type, episode.explicit
+        )
+        .as_bytes(),
+    );
+    field(text(&episode.artwork_url).as_bytes());
+    field(text(&episode.chapters_url).as_bytes());
+    field(format!("{:?}{:?}", episode.transcripts, episode.persons).as_bytes());
+    crate::hex(&hash.finalize())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unpack(packed: Option<&[u8]>, raw: &str) -> String {
+        Unpacker::new().unpack(packed, raw)
+    }
+
+    #[test]
+    fn notes_come_back_as_they_went_in() {
+        let notes = "<p>Cost of <b>HTTP/2</b> – 12:26</p>".repeat(40);
+        let packed = pack(&notes).unwrap();
+        assert!(packed.len() < notes.len() / 4, "{} bytes", packed.len());
+        assert_eq!(unpack(Some(&packed), ""), notes);
+        assert_eq!(pack(""), None);
+        assert_eq!(unpack(None, "old raw notes"), "old raw notes");
+    }
+
+    #[test]
+    fn damaged_packed_notes_read_as_none_rather_than_failing() {
+        let mut packed = pack(&"notes ".repeat(100)).unwrap();
+        packed.truncate(packed.len() / 2);
+        assert_eq!(unpack(Some(&packed), ""), "");
+        assert_eq!(unpack(Some(b"plain bytes"), ""), "plain bytes");
+    }
+}
