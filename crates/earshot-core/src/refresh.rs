@@ -71,19 +71,27 @@ impl Core {
     /// come back as [`RefreshOutcome::Failed`] and are recorded on the show; only a broken
     /// library is an `Err`.
     pub async fn refresh_show(&self, show: ShowId, now: UnixTime) -> Result<RefreshOutcome> {
-        let outcome = self.refresh_one(show, now).await?;
+        let outcome = self.refresh_one(show, now, false).await?;
         self.library.index_backlog().await?;
         Ok(outcome)
     }
 
     /// [`Core::refresh_show`] without bringing the search index up to date: a refresh of many
     /// shows does that once, at the end.
-    async fn refresh_one(&self, show: ShowId, now: UnixTime) -> Result<RefreshOutcome> {
+    ///
+    /// `paced`: an indexer is running beside (a refresh of many shows), and a new feed is parsed
+    /// only once it has caught up with the ones before (see [`crate::library::Library::keep_pace`]).
+    async fn refresh_one(
+        &self,
+        show: ShowId,
+        now: UnixTime,
+        paced: bool,
+    ) -> Result<RefreshOutcome> {
         // Single flight: a second refresh of the same feed waits for the first, then finds the
         // feed current (304 or the same body) at the cost of one conditional GET.
         let flight = self.flight(show);
         let _turn = flight.lock().await;
-        match self.fetch_and_store(show, now).await {
+        match self.fetch_and_store(show, now, paced).await {
             Ok(outcome) => Ok(outcome),
             Err(error @ (Error::Database(_) | Error::Migrate(_) | Error::NotFound { .. })) => {
                 Err(error)
@@ -114,7 +122,12 @@ impl Core {
         }
     }
 
-    async fn fetch_and_store(&self, show: ShowId, now: UnixTime) -> Result<RefreshOutcome> {
+    async fn fetch_and_store(
+        &self,
+        show: ShowId,
+        now: UnixTime,
+        paced: bool,
+    ) -> Result<RefreshOutcome> {
         let state = self.library.feed_state(show).await?;
         if let Some(until) = state.retry_after
             && until > now
@@ -145,6 +158,9 @@ impl Core {
             self.follow_move(show, &url, Some(fetched.permanent_url.as_str()))
                 .await?;
             return Ok(RefreshOutcome::Unchanged);
+        }
+        if paced {
+            self.library.keep_pace().await;
         }
         // The permit is held until the feed is stored: parsed feeds waiting for the database are
         // what a large refresh's memory is made of.
@@ -234,7 +250,7 @@ impl Core {
                 // Host first, so a slow host cannot hold global slots while it waits.
                 let _host = per_host.acquire_owned().await;
                 let _slot = global.acquire_owned().await;
-                let outcome = core.refresh_one(show.id, now).await;
+                let outcome = core.refresh_one(show.id, now, true).await;
                 (show, outcome)
             });
         }
@@ -252,15 +268,20 @@ impl Core {
             let library = self.library.clone();
             let finished = finished.clone();
             tokio::spawn(async move {
+                // Straight on while there is work (feeds may be waiting for it: see
+                // `keep_pace`); a look every 250 ms while there is none.
+                let mut idle = false;
                 loop {
-                    let last_round = tokio::select! {
-                        () = finished.notified() => true,
-                        () = tokio::time::sleep(std::time::Duration::from_millis(250)) => false,
-                    };
+                    let last_round = idle
+                        && tokio::select! {
+                            () = finished.notified() => true,
+                            () = tokio::time::sleep(std::time::Duration::from_millis(250)) => false,
+                        };
                     let indexed = library.index_backlog().await;
                     if last_round || indexed.is_err() {
                         return indexed;
                     }
+                    idle = indexed.as_ref().is_ok_and(|n| *n == 0);
                 }
             })
         };

@@ -41,6 +41,8 @@ const FRESH_LIMIT: usize = 8 * 1024 * 1024;
 pub(crate) struct FreshWords {
     entries: HashMap<i64, Fresh>,
     bytes: usize,
+    /// Told whenever the indexer takes words.
+    taken: std::sync::Arc<tokio::sync::Notify>,
 }
 
 #[derive(Debug)]
@@ -54,6 +56,7 @@ impl FreshWords {
     fn take(&mut self, id: i64) -> Option<Fresh> {
         let fresh = self.entries.remove(&id)?;
         self.bytes -= fresh.size();
+        self.taken.notify_waiters();
         Some(fresh)
     }
 }
@@ -277,6 +280,39 @@ impl Library {
         Ok(indexed)
     }
 
+    /// Waits, in a refresh of many feeds, while the indexer is more than half its room behind:
+    /// then feeds are parsed no faster than they are indexed, and the cores go to the indexer,
+    /// instead of all the indexing being left for the end with one core to do it. Never waits
+    /// long: with no indexer running (it stopped on an error), a second is all it costs.
+    pub async fn keep_pace(&self) {
+        loop {
+            let taken = {
+                let fresh = self.fresh.lock().unwrap_or_else(PoisonError::into_inner);
+                if fresh.bytes <= FRESH_LIMIT / 2 {
+                    return;
+                }
+                fresh.taken.clone()
+            };
+            let notified = taken.notified();
+            // Looked at again before waiting, so a take in between is not missed.
+            if self
+                .fresh
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .bytes
+                <= FRESH_LIMIT / 2
+            {
+                return;
+            }
+            if tokio::time::timeout(std::time::Duration::from_secs(1), notified)
+                .await
+                .is_err()
+            {
+                return;
+            }
+        }
+    }
+
     /// Which of `ids` the index holds already.
     async fn indexed_already(&self, ids: impl Iterator<Item = i64>) -> Result<Vec<i64>> {
         let ids: Vec<i64> = ids.collect();
@@ -332,7 +368,9 @@ impl Library {
     fn forget_fresh_words(&self) {
         let mut fresh = self.fresh.lock().unwrap_or_else(PoisonError::into_inner);
         if fresh.bytes > FRESH_LIMIT / 2 {
-            *fresh = FreshWords::default();
+            fresh.entries = HashMap::new();
+            fresh.bytes = 0;
+            fresh.taken.notify_waiters();
         }
     }
 
