@@ -71,8 +71,9 @@ pub struct Core {
     feeds: FeedClient,
     artwork: ArtworkStore,
     downloads: Downloads,
-    /// Feeds parsed or waiting to be stored at once: one more than there are cores, so one can
-    /// be stored while the others parse; more would only hold parsed feeds in memory.
+    /// Feeds parsed or waiting to be stored at once: as many as there are cores. The writer and
+    /// the indexer need their share of the cores too; more would only hold parsed feeds in
+    /// memory (one more measured the same speed with 5 % more memory).
     parsing: Arc<tokio::sync::Semaphore>,
     /// One lock per show, so two refreshes of one feed never run at once (single flight).
     in_flight: Arc<Mutex<HashMap<ShowId, Arc<tokio::sync::Mutex<()>>>>>,
@@ -96,7 +97,7 @@ impl Core {
             artwork: ArtworkStore::new(config.data_dir.join("artwork")),
             in_flight: Arc::default(),
             parsing: Arc::new(tokio::sync::Semaphore::new(
-                std::thread::available_parallelism().map_or(2, |n| n.get()) + 1,
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
             )),
         })
     }
@@ -432,5 +433,11 @@ pub(crate) async fn parse_fetched(
 }
 
 pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        out.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        out.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
+    }
+    out
 }

@@ -25,14 +25,14 @@ use super::prepare::{Unpacker, index_words};
 use crate::error::Result;
 
 /// Episodes indexed per transaction.
-const INDEX_BATCH: i64 = 3_000;
+const INDEX_BATCH: i64 = 2_000;
 
 /// Rows per INSERT into the index (3 values each).
 const ROWS_PER_STATEMENT: usize = 300;
 
 /// Words handed over in memory are capped at this many bytes; past it, the indexer reads the
 /// episodes from the library instead (as after a restart).
-const FRESH_LIMIT: usize = 8 * 1024 * 1024;
+const FRESH_LIMIT: usize = 12 * 1024 * 1024;
 
 /// Words of episodes just stored, by episode id, so the indexer need not read their notes back
 /// from the library, unpack them and strip their markup on its one thread. Each entry names the

@@ -36,11 +36,12 @@ pub(super) struct PreparedEpisode {
 impl PreparedFeed {
     pub fn new(feed: ParsedFeed) -> Self {
         let mut packer = zstd::bulk::Compressor::new(PACK_LEVEL).ok();
+        let mut scratch = String::new();
         let episodes = feed
             .episodes
             .iter()
             .map(|episode| PreparedEpisode {
-                sha256: episode_sha256(episode),
+                sha256: episode_sha256(episode, &mut scratch),
                 notes: pack_with(packer.as_mut(), &episode.notes),
                 words: index_words(&episode.notes),
             })
@@ -125,31 +126,45 @@ const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
 const MAX_NOTES: usize = 64 * 1024 * 1024;
 
 /// A digest of everything stored about an episode, so an unchanged one is not rewritten.
-pub(super) fn episode_sha256(episode: &ParsedEpisode) -> String {
+/// `scratch` is reused for the fields written out as text (the same text as ever, so digests
+/// stored by earlier versions still match).
+pub(super) fn episode_sha256(episode: &ParsedEpisode, scratch: &mut String) -> String {
+    use std::fmt::Write;
     let mut hash = Sha256::new();
     let mut field = |bytes: &[u8]| {
         hash.update((bytes.len() as u64).to_le_bytes());
         hash.update(bytes);
     };
-    let text = |value: &Option<String>| value.as_deref().unwrap_or("\u{0}").to_string();
+    fn text(value: &Option<String>) -> &[u8] {
+        value.as_deref().unwrap_or("\u{0}").as_bytes()
+    }
+    let mut debug = |field: &mut dyn FnMut(&[u8]), args: std::fmt::Arguments| {
+        scratch.clear();
+        // Writing into a String cannot fail.
+        let _ = scratch.write_fmt(args);
+        field(scratch.as_bytes());
+    };
     field(episode.title.as_bytes());
-    field(format!("{:?}", episode.published_at).as_bytes());
-    field(format!("{:?}", episode.duration_secs).as_bytes());
-    field(text(&episode.enclosure_url).as_bytes());
-    field(text(&episode.enclosure_type).as_bytes());
-    field(format!("{:?}", episode.enclosure_length).as_bytes());
+    debug(&mut field, format_args!("{:?}", episode.published_at));
+    debug(&mut field, format_args!("{:?}", episode.duration_secs));
+    field(text(&episode.enclosure_url));
+    field(text(&episode.enclosure_type));
+    debug(&mut field, format_args!("{:?}", episode.enclosure_length));
     field(episode.notes.as_bytes());
-    field(text(&episode.link).as_bytes());
-    field(
-        format!(
+    field(text(&episode.link));
+    debug(
+        &mut field,
+        format_args!(
             "{:?}{:?}{:?}{:?}",
             episode.season, episode.episode_number, episode.episode_type, episode.explicit
-        )
-        .as_bytes(),
+        ),
     );
-    field(text(&episode.artwork_url).as_bytes());
-    field(text(&episode.chapters_url).as_bytes());
-    field(format!("{:?}{:?}", episode.transcripts, episode.persons).as_bytes());
+    field(text(&episode.artwork_url));
+    field(text(&episode.chapters_url));
+    debug(
+        &mut field,
+        format_args!("{:?}{:?}", episode.transcripts, episode.persons),
+    );
     crate::hex(&hash.finalize())
 }
 
@@ -169,6 +184,61 @@ mod tests {
         assert_eq!(unpack(Some(&packed), ""), notes);
         assert_eq!(pack(""), None);
         assert_eq!(unpack(None, "old raw notes"), "old raw notes");
+    }
+
+    /// How digests were made before: the stored ones must still match.
+    fn digest_as_before(episode: &ParsedEpisode) -> String {
+        let mut hash = Sha256::new();
+        let mut field = |bytes: &[u8]| {
+            hash.update((bytes.len() as u64).to_le_bytes());
+            hash.update(bytes);
+        };
+        let text = |value: &Option<String>| value.as_deref().unwrap_or("\u{0}").to_string();
+        field(episode.title.as_bytes());
+        field(format!("{:?}", episode.published_at).as_bytes());
+        field(format!("{:?}", episode.duration_secs).as_bytes());
+        field(text(&episode.enclosure_url).as_bytes());
+        field(text(&episode.enclosure_type).as_bytes());
+        field(format!("{:?}", episode.enclosure_length).as_bytes());
+        field(episode.notes.as_bytes());
+        field(text(&episode.link).as_bytes());
+        field(
+            format!(
+                "{:?}{:?}{:?}{:?}",
+                episode.season, episode.episode_number, episode.episode_type, episode.explicit
+            )
+            .as_bytes(),
+        );
+        field(text(&episode.artwork_url).as_bytes());
+        field(text(&episode.chapters_url).as_bytes());
+        field(format!("{:?}{:?}", episode.transcripts, episode.persons).as_bytes());
+        hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    #[test]
+    fn episode_digests_are_the_ones_stored_by_earlier_versions() {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/feeds");
+        let mut scratch = String::new();
+        let mut compared = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "xml") {
+                continue;
+            }
+            let url = url::Url::parse("https://feeds.example/feed.xml").unwrap();
+            let Ok(feed) = crate::feed::parse_feed(&std::fs::read(&path).unwrap(), &url) else {
+                continue;
+            };
+            for episode in &feed.episodes {
+                assert_eq!(
+                    episode_sha256(episode, &mut scratch),
+                    digest_as_before(episode)
+                );
+                compared += 1;
+            }
+        }
+        assert!(compared >= 20, "{compared} episodes compared");
     }
 
     #[test]
