@@ -189,8 +189,8 @@ impl Library {
         let mut after = 0i64;
         loop {
             let rows: Vec<(i64, String)> = sqlx::query_as(
-                "SELECT id, notes_raw FROM episodes WHERE id > ? AND notes_raw != '' \
-                 ORDER BY id LIMIT 1000",
+                "SELECT id, notes_raw FROM episodes INDEXED BY episodes_unpacked \
+                 WHERE notes_raw != '' AND id > ? ORDER BY id LIMIT 1000",
             )
             .bind(after)
             .fetch_all(&self.pool)
