@@ -169,8 +169,7 @@ impl Library {
         let _turn = self.indexer.lock().await;
         self.remove_deleted().await?;
         let mut indexed = 0;
-        // Read forward from the last id indexed in this call; the backlog is cleared once, at
-        // the end, so the indexer never queues behind feeds waiting to be stored.
+        // Read forward from the last id indexed in this call.
         let mut after = 0i64;
         let mut seen: Vec<(i64, Option<String>)> = Vec::new();
         loop {
@@ -247,36 +246,21 @@ impl Library {
                 "indexed"
             );
             indexed += documents.len() as u64;
+            // Off the backlog now if the writer is free, else later: the indexer never waits
+            // behind feeds queued to be stored, and little is left to clear at the end.
+            if let Ok(mut writer) = self.writer.try_lock() {
+                clear_backlog(&mut writer, &seen).await?;
+                seen.clear();
+            }
         }
-        if seen.is_empty() {
+        if indexed == 0 && seen.is_empty() {
             self.forget_fresh_words();
             return Ok(0);
         }
-        // Off the backlog, unless the episode changed again meanwhile: then it stays, to be
-        // replaced with its new words next time.
-        let mut writer = self.writer.lock().await;
-        let mut tx = sqlx::Connection::begin(&mut *writer).await?;
-        for chunk in seen.chunks(1000) {
-            let mut done = sqlx::QueryBuilder::new("WITH v(id, sha) AS (");
-            done.push_values(chunk, |mut row, (id, sha)| {
-                row.push_bind(*id).push_bind(sha.clone());
-            });
-            done.push(
-                ") DELETE FROM search_backlog WHERE episode_id IN (SELECT v.id FROM v \
-                 JOIN episodes e ON e.id = v.id AND e.content_sha256 IS v.sha)",
-            );
-            done.build().execute(&mut *tx).await?;
-            let mut again = sqlx::QueryBuilder::new(
-                "UPDATE search_backlog SET reindex = 1 WHERE episode_id IN (",
-            );
-            let mut list = again.separated(", ");
-            for (id, _) in chunk {
-                list.push_bind(*id);
-            }
-            again.push(")");
-            again.build().execute(&mut *tx).await?;
+        if !seen.is_empty() {
+            let mut writer = self.writer.lock().await;
+            clear_backlog(&mut writer, &seen).await?;
         }
-        tx.commit().await?;
         Ok(indexed)
     }
 
@@ -403,5 +387,101 @@ impl Library {
             done.push(")");
             done.build().execute(self.pool()).await?;
         }
+    }
+}
+
+/// Takes indexed episodes off the backlog, unless an episode changed again meanwhile: then it
+/// stays, to be replaced with its new words next time.
+async fn clear_backlog(
+    writer: &mut sqlx::SqliteConnection,
+    seen: &[(i64, Option<String>)],
+) -> Result<()> {
+    if seen.is_empty() {
+        return Ok(());
+    }
+    let mut tx = sqlx::Connection::begin(&mut *writer).await?;
+    for chunk in seen.chunks(1000) {
+        let mut done = sqlx::QueryBuilder::new("WITH v(id, sha) AS (");
+        done.push_values(chunk, |mut row, (id, sha)| {
+            row.push_bind(*id).push_bind(sha.clone());
+        });
+        done.push(
+            ") DELETE FROM search_backlog WHERE episode_id IN (SELECT v.id FROM v \
+             JOIN episodes e ON e.id = v.id AND e.content_sha256 IS v.sha)",
+        );
+        done.build().execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(bytes: usize) -> String {
+        "word ".repeat(bytes / 5)
+    }
+
+    #[tokio::test]
+    async fn feeds_keep_pace_with_the_indexer_but_never_wait_for_one_that_is_not_there() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let library = Library::open(&dir.path().join("earshot.db"))
+            .await
+            .expect("opens");
+        // The clock stands still unless nothing else can happen: waits are measured exactly.
+        tokio::time::pause();
+        let (sha, title) = ("digest".to_string(), "title".to_string());
+        // Room to spare: no wait.
+        let small = words(1024);
+        library.offer_fresh_words([(1, &sha, &title, &small)].into_iter());
+        library.keep_pace().await;
+
+        // Over half the room, and nobody indexing: a second's wait (of the paused clock), no more.
+        let big = words(FRESH_LIMIT / 2);
+        library.offer_fresh_words([(2, &sha, &title, &big)].into_iter());
+        let started = tokio::time::Instant::now();
+        library.keep_pace().await;
+        let waited = started.elapsed();
+        assert!(
+            waited >= std::time::Duration::from_secs(1)
+                && waited < std::time::Duration::from_secs(2),
+            "{waited:?}"
+        );
+
+        // The indexer taking the words lets a waiting feed go on at once.
+        let waiting = {
+            let library = library.clone();
+            tokio::spawn(async move {
+                let started = tokio::time::Instant::now();
+                library.keep_pace().await;
+                started.elapsed()
+            })
+        };
+        tokio::task::yield_now().await;
+        let taken = library
+            .fresh
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take(2);
+        assert!(taken.is_some());
+        assert!(waiting.await.expect("joined") < std::time::Duration::from_secs(1));
+    }
+
+    #[tokio::test]
+    async fn words_beyond_the_room_are_left_for_the_indexer_to_read() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let library = Library::open(&dir.path().join("earshot.db"))
+            .await
+            .expect("opens");
+        let (sha, title) = ("digest".to_string(), "title".to_string());
+        let big = words(FRESH_LIMIT - 100);
+        let more = words(1000);
+        library.offer_fresh_words([(1, &sha, &title, &big), (2, &sha, &title, &more)].into_iter());
+        let mut fresh = library.fresh.lock().unwrap_or_else(PoisonError::into_inner);
+        assert!(fresh.bytes <= FRESH_LIMIT);
+        assert!(fresh.take(1).is_some());
+        assert!(fresh.take(2).is_none(), "no room was left for it");
+        assert_eq!(fresh.bytes, 0);
     }
 }
