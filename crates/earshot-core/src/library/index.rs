@@ -203,14 +203,10 @@ impl Library {
                 }
             }
             for ids in unknown.chunks(1000) {
-                let mut select = sqlx::QueryBuilder::new(
+                let mut select = with_ids(
                     "SELECT id, title, notes, notes_raw FROM episodes WHERE id IN (",
+                    ids,
                 );
-                let mut list = select.separated(", ");
-                for id in ids {
-                    list.push_bind(*id);
-                }
-                select.push(")");
                 let mut unpacker = Unpacker::new();
                 for row in select.build().fetch_all(self.pool()).await? {
                     let notes = unpacker.unpack(row.get::<Option<&[u8]>, _>(2), row.get(3));
@@ -219,14 +215,10 @@ impl Library {
             }
             let mut tx = self.pool().begin().await?;
             for ids in replace.chunks(1000) {
-                let mut delete =
-                    sqlx::QueryBuilder::new("DELETE FROM search.episodes_fts WHERE rowid IN (");
-                let mut list = delete.separated(", ");
-                for id in ids {
-                    list.push_bind(*id);
-                }
-                delete.push(")");
-                delete.build().execute(&mut *tx).await?;
+                with_ids("DELETE FROM search.episodes_fts WHERE rowid IN (", ids)
+                    .build()
+                    .execute(&mut *tx)
+                    .await?;
             }
             for chunk in documents.chunks(ROWS_PER_STATEMENT) {
                 let mut insert = sqlx::QueryBuilder::new(
@@ -302,13 +294,10 @@ impl Library {
         let ids: Vec<i64> = ids.collect();
         let mut found = Vec::new();
         for chunk in ids.chunks(1000) {
-            let mut select =
-                sqlx::QueryBuilder::new("SELECT id FROM search.episodes_fts_docsize WHERE id IN (");
-            let mut list = select.separated(", ");
-            for id in chunk {
-                list.push_bind(*id);
-            }
-            select.push(")");
+            let mut select = with_ids(
+                "SELECT id FROM search.episodes_fts_docsize WHERE id IN (",
+                chunk,
+            );
             found.extend(
                 select
                     .build_query_scalar::<i64>()
@@ -369,25 +358,28 @@ impl Library {
             if ids.is_empty() {
                 return Ok(());
             }
-            let mut delete =
-                sqlx::QueryBuilder::new("DELETE FROM search.episodes_fts WHERE rowid IN (");
-            let mut list = delete.separated(", ");
-            for id in &ids {
-                list.push_bind(*id);
-            }
-            delete.push(")");
-            delete.build().execute(self.pool()).await?;
+            with_ids("DELETE FROM search.episodes_fts WHERE rowid IN (", &ids)
+                .build()
+                .execute(self.pool())
+                .await?;
             let _turn = self.writer.lock().await;
-            let mut done =
-                sqlx::QueryBuilder::new("DELETE FROM search_removed WHERE episode_id IN (");
-            let mut list = done.separated(", ");
-            for id in &ids {
-                list.push_bind(*id);
-            }
-            done.push(")");
-            done.build().execute(self.pool()).await?;
+            with_ids("DELETE FROM search_removed WHERE episode_id IN (", &ids)
+                .build()
+                .execute(self.pool())
+                .await?;
         }
     }
+}
+
+/// `sql` (ending in `IN (`) with `ids` bound as its list, and the closing parenthesis.
+fn with_ids<'a>(sql: &str, ids: &[i64]) -> sqlx::QueryBuilder<'a, sqlx::Sqlite> {
+    let mut query = sqlx::QueryBuilder::new(sql);
+    let mut list = query.separated(", ");
+    for id in ids {
+        list.push_bind(*id);
+    }
+    query.push(")");
+    query
 }
 
 /// Takes indexed episodes off the backlog, unless an episode changed again meanwhile: then it
