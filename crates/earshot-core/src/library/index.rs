@@ -21,8 +21,9 @@ use std::sync::PoisonError;
 use sqlx::Row;
 
 use super::Library;
-use super::prepare::{Unpacker, index_words};
+use super::prepare::Unpacker;
 use crate::error::Result;
+use crate::feed::plain_text;
 
 /// Episodes indexed per transaction.
 const INDEX_BATCH: i64 = 2_000;
@@ -67,10 +68,6 @@ impl Fresh {
     }
 }
 
-/// The indexer's turn: one at a time.
-#[derive(Debug, Default)]
-pub(crate) struct IndexerState;
-
 /// The index's in-memory term buffer: flushed to a new segment when it grows past this.
 const HASH_SIZE: i64 = 4 * 1024 * 1024;
 
@@ -108,8 +105,8 @@ impl Library {
         // Queue every episode first: a crash before the index exists only repeats this.
         let mut tx = self.pool().begin().await?;
         sqlx::query(
-            "INSERT INTO search_backlog (episode_id, reindex) SELECT id, 0 FROM episodes \
-             WHERE true ON CONFLICT (episode_id) DO UPDATE SET reindex = 0",
+            "INSERT INTO search_backlog (episode_id) SELECT id FROM episodes \
+             WHERE true ON CONFLICT (episode_id) DO NOTHING",
         )
         .execute(&mut *tx)
         .await?;
@@ -210,7 +207,7 @@ impl Library {
                 let mut unpacker = Unpacker::new();
                 for row in select.build().fetch_all(self.pool()).await? {
                     let notes = unpacker.unpack(row.get::<Option<&[u8]>, _>(2), row.get(3));
-                    documents.push((row.get(0), row.get(1), index_words(&notes)));
+                    documents.push((row.get(0), row.get(1), plain_text(&notes)));
                 }
             }
             let mut tx = self.pool().begin().await?;

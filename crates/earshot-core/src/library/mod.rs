@@ -80,7 +80,7 @@ pub struct Library {
     /// The search index (`search.episodes_fts`) lives in its own file, `earshot-search.db`,
     /// attached to every connection, so it can be written while feeds are being stored: SQLite
     /// locks each file on its own. One indexer at a time.
-    indexer: std::sync::Arc<tokio::sync::Mutex<index::IndexerState>>,
+    indexer: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// Words of episodes just stored, handed to the indexer without a trip through the library.
     fresh: std::sync::Arc<std::sync::Mutex<index::FreshWords>>,
 }
@@ -186,6 +186,7 @@ impl Library {
     /// Packs the notes of episodes stored before notes were packed, a thousand rows per
     /// transaction (so an interrupted run just carries on next time).
     async fn pack_old_notes(&self) -> Result<()> {
+        let mut packer = prepare::Packer::new();
         let mut after = 0i64;
         loop {
             let rows: Vec<(i64, String)> = sqlx::query_as(
@@ -201,7 +202,7 @@ impl Library {
             after = *last;
             let packed: Vec<(i64, Option<Vec<u8>>)> = rows
                 .iter()
-                .map(|(id, raw)| (*id, prepare::pack(raw)))
+                .map(|(id, raw)| (*id, packer.pack(raw)))
                 .collect();
             let mut writer = self.writer.lock().await;
             let mut tx = sqlx::Connection::begin(&mut *writer).await?;
@@ -403,18 +404,16 @@ impl Library {
                 .into_iter()
                 .map(|row| (row.get(1), row.get(0)))
                 .collect();
-            // Into the search index soon, by the indexer (see `index_backlog`). An episode that
-            // was indexed before must have its old words removed first.
-            let mut backlog =
-                sqlx::QueryBuilder::new("INSERT INTO search_backlog (episode_id, reindex) ");
-            backlog.push_values(chunk, |mut row, (episode, .., existing)| {
-                row.push_bind(ids.get(&episode.guid).copied())
-                    .push_bind(existing.is_some());
-            });
-            backlog.push(
-                " ON CONFLICT (episode_id) DO UPDATE SET \
-                 reindex = MAX(reindex, excluded.reindex)",
+            // Into the search index soon, by the indexer (see `index_backlog`), which also removes
+            // the old words of an episode it indexed before.
+            let mut backlog = sqlx::QueryBuilder::new("INSERT INTO search_backlog (episode_id) ");
+            backlog.push_values(
+                chunk.iter().filter_map(|c| ids.get(&c.0.guid)),
+                |mut row, id| {
+                    row.push_bind(*id);
+                },
             );
+            backlog.push(" ON CONFLICT (episode_id) DO NOTHING");
             backlog.build().execute(&mut *tx).await?;
             self.offer_fresh_words(chunk.iter().filter_map(|(episode, _, ready, _)| {
                 let id = ids.get(&episode.guid)?;

@@ -35,15 +35,15 @@ pub(super) struct PreparedEpisode {
 
 impl PreparedFeed {
     pub fn new(feed: ParsedFeed) -> Self {
-        let mut packer = zstd::bulk::Compressor::new(PACK_LEVEL).ok();
+        let mut packer = Packer::new();
         let mut scratch = String::new();
         let episodes = feed
             .episodes
             .iter()
             .map(|episode| PreparedEpisode {
                 sha256: episode_sha256(episode, &mut scratch),
-                notes: pack_with(packer.as_mut(), &episode.notes),
-                words: index_words(&episode.notes),
+                notes: packer.pack(&episode.notes),
+                words: plain_text(&episode.notes),
             })
             .collect();
         PreparedFeed {
@@ -57,27 +57,29 @@ impl PreparedFeed {
     }
 }
 
-/// The words of show notes as the search index takes them: without markup.
-pub(super) fn index_words(notes: &str) -> String {
-    plain_text(notes)
-}
+/// Packs notes for the `episodes.notes` column, reusing its working memory from one episode to
+/// the next.
+pub(super) struct Packer(Option<zstd::bulk::Compressor<'static>>);
 
-/// Packs notes for the `episodes.notes` column; `None` for none.
-pub(super) fn pack(notes: &str) -> Option<Vec<u8>> {
-    pack_with(zstd::bulk::Compressor::new(PACK_LEVEL).ok().as_mut(), notes)
-}
-
-fn pack_with(packer: Option<&mut zstd::bulk::Compressor<'static>>, notes: &str) -> Option<Vec<u8>> {
-    if notes.is_empty() {
-        return None;
+impl Packer {
+    pub fn new() -> Self {
+        Packer(zstd::bulk::Compressor::new(PACK_LEVEL).ok())
     }
-    // Compressing into memory cannot fail short of memory itself; stored raw in that case, which
-    // `unpack` also reads.
-    Some(
-        packer
-            .and_then(|p| p.compress(notes.as_bytes()).ok())
-            .unwrap_or_else(|| notes.as_bytes().to_vec()),
-    )
+
+    /// `None` for no notes.
+    pub fn pack(&mut self, notes: &str) -> Option<Vec<u8>> {
+        if notes.is_empty() {
+            return None;
+        }
+        // Compressing into memory cannot fail short of memory itself; stored raw in that case,
+        // which `Unpacker` also reads.
+        Some(
+            self.0
+                .as_mut()
+                .and_then(|p| p.compress(notes.as_bytes()).ok())
+                .unwrap_or_else(|| notes.as_bytes().to_vec()),
+        )
+    }
 }
 
 /// Unpacks notes, reusing its working memory from one episode to the next (making it afresh costs
@@ -179,10 +181,10 @@ mod tests {
     #[test]
     fn notes_come_back_as_they_went_in() {
         let notes = "<p>Cost of <b>HTTP/2</b> – 12:26</p>".repeat(40);
-        let packed = pack(&notes).unwrap();
+        let packed = Packer::new().pack(&notes).unwrap();
         assert!(packed.len() < notes.len() / 4, "{} bytes", packed.len());
         assert_eq!(unpack(Some(&packed), ""), notes);
-        assert_eq!(pack(""), None);
+        assert_eq!(Packer::new().pack(""), None);
         assert_eq!(unpack(None, "old raw notes"), "old raw notes");
     }
 
@@ -243,7 +245,7 @@ mod tests {
 
     #[test]
     fn damaged_packed_notes_read_as_none_rather_than_failing() {
-        let mut packed = pack(&"notes ".repeat(100)).unwrap();
+        let mut packed = Packer::new().pack(&"notes ".repeat(100)).unwrap();
         packed.truncate(packed.len() / 2);
         assert_eq!(unpack(Some(&packed), ""), "");
         assert_eq!(unpack(Some(b"plain bytes"), ""), "plain bytes");
