@@ -484,9 +484,17 @@ async fn download(core: &Core, episode: EpisodeId, json: bool) -> Result<(), Fat
     progress.abort();
     // The finished download's last event carries the average speed it arrived at.
     let mut speed = None;
-    while let Ok(event) = finals.try_recv() {
-        if event.episode_id == episode && event.state == DownloadState::Done {
-            speed = Some(event.bytes_per_sec).filter(|s| *s > 0.0);
+    loop {
+        match finals.try_recv() {
+            Ok(event) => {
+                if event.episode_id == episode && event.state == DownloadState::Done {
+                    speed = Some(event.bytes_per_sec).filter(|s| *s > 0.0);
+                }
+            }
+            // A long download's progress overflows the channel: the oldest events are dropped,
+            // and the last one (the finish) is still to come.
+            Err(tokio::sync::broadcast::error::TryRecvError::Lagged(_)) => continue,
+            Err(_) => break,
         }
     }
     if std::io::stderr().is_terminal() {

@@ -89,7 +89,7 @@ impl Core {
             &config.user_agent,
             config.data_dir.join("downloads"),
             config.media,
-        )?;
+        );
         Ok(Self {
             library,
             downloads,

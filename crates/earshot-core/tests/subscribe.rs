@@ -187,6 +187,13 @@ async fn the_place_survives_a_refresh_and_a_restart() {
     assert_eq!(request.show_title, "The Backend Hour");
 }
 
+/// The library file opened directly, as another program (or an older Earshot) would.
+async fn raw_pool(db: &Path) -> sqlx::SqlitePool {
+    sqlx::SqlitePool::connect(&format!("sqlite:{}", db.display()))
+        .await
+        .expect("raw connection")
+}
+
 #[tokio::test]
 async fn a_library_from_a_newer_version_is_refused_untouched() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -194,9 +201,7 @@ async fn a_library_from_a_newer_version_is_refused_untouched() {
     core.close().await;
     // A future Earshot recorded a migration this one does not know.
     let db = dir.path().join("earshot.db");
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", db.display()))
-        .await
-        .expect("raw connection");
+    let pool = raw_pool(&db).await;
     sqlx::query(
         "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
          VALUES (99990101000000, 'from the future', 1, x'00', 0)",
@@ -223,27 +228,12 @@ async fn notes_are_stored_packed_and_older_raw_ones_are_packed_on_opening() {
         .subscribe(&server.url("/feed.xml"), NOW)
         .await
         .expect("subscribed");
-    let episode = core
-        .episodes(
-            show.id,
-            earshot_core::EpisodeQuery {
-                filter: earshot_core::EpisodeFilter::All,
-                order: earshot_core::EpisodeOrder::Newest,
-                offset: 0,
-                limit: 1,
-            },
-        )
-        .await
-        .expect("episodes")
-        .episodes
-        .remove(0);
+    let episode = core.show_page(show.id).await.expect("page").episodes[0].clone();
     let notes_html = episode.notes_html.clone();
     assert!(!notes_html.is_empty());
     core.close().await;
     let db = dir.path().join("earshot.db");
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", db.display()))
-        .await
-        .expect("raw connection");
+    let pool = raw_pool(&db).await;
     let (raw, packed): (i64, i64) = sqlx::query_as(
         "SELECT COUNT(*) FILTER (WHERE notes_raw != ''), \
                 COUNT(*) FILTER (WHERE substr(notes, 1, 4) = x'28b52ffd') FROM episodes",
@@ -265,16 +255,13 @@ async fn notes_are_stored_packed_and_older_raw_ones_are_packed_on_opening() {
     let old = reopened.episode(episode.id).await.expect("episode");
     assert_eq!(old.notes_html, "<p>Old notes about <b>zebras</b></p>");
     reopened.close().await;
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", db.display()))
-        .await
-        .expect("raw connection");
+    let pool = raw_pool(&db).await;
     let raw: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM episodes WHERE notes_raw != ''")
         .fetch_one(&pool)
         .await
         .expect("counted");
     assert_eq!(raw, 0, "packed when the library opened");
     pool.close().await;
-    let _ = server;
 }
 
 #[tokio::test]

@@ -30,7 +30,7 @@ pub use transfer::{Partial, Timeouts};
 /// Downloads running at once unless the listener sets otherwise.
 pub const DEFAULT_CONCURRENCY: usize = 2;
 
-/// The longest the queue goes without looking for work.
+/// How soon the queue looks again after it could not read the library.
 const REPUMP_EVERY: Duration = Duration::from_secs(2);
 
 /// How often a running download reports its progress.
@@ -161,14 +161,9 @@ struct Inner {
 }
 
 impl Downloads {
-    pub fn new(
-        library: Library,
-        user_agent: &str,
-        folder: PathBuf,
-        timeouts: Timeouts,
-    ) -> Result<Self> {
+    pub fn new(library: Library, user_agent: &str, folder: PathBuf, timeouts: Timeouts) -> Self {
         let (events, _) = broadcast::channel(1024);
-        Ok(Self {
+        Self {
             inner: Arc::new(Inner {
                 library,
                 http: std::sync::OnceLock::new(),
@@ -181,7 +176,7 @@ impl Downloads {
                 wake: Notify::new(),
                 naming: tokio::sync::Mutex::new(()),
             }),
-        })
+        }
     }
 
     fn http(&self) -> Result<&reqwest::Client> {
@@ -242,12 +237,17 @@ impl Downloads {
         let this = self.clone();
         tokio::spawn(async move {
             loop {
-                if let Err(error) = this.pump().await {
-                    tracing::warn!(%error, "the download queue could not be read");
+                match this.pump().await {
+                    // Woken by any change (a wake-up before the wait is kept, not lost).
+                    Ok(()) => this.inner.wake.notified().await,
+                    // A moment when the library could not be read: look again soon, rather
+                    // than leave the queue standing until the next change.
+                    Err(error) => {
+                        tracing::warn!(%error, "the download queue could not be read");
+                        let _ =
+                            tokio::time::timeout(REPUMP_EVERY, this.inner.wake.notified()).await;
+                    }
                 }
-                // Woken by any change; and every few seconds regardless, so a moment when the
-                // library could not be read never leaves the queue standing still.
-                let _ = tokio::time::timeout(REPUMP_EVERY, this.inner.wake.notified()).await;
             }
         });
         Ok(())
