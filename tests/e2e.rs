@@ -8,11 +8,9 @@
 
 mod common;
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::*;
-use earshot_player::fixtures::{ToneFormat, render_tone};
 use earshot_testkit::{FixtureServer, Route};
 use fantoccini::Locator;
 
@@ -36,23 +34,7 @@ async fn subscribe_play_pause_seek_and_resume_after_restart() {
 
     // Loopback server: the feed, its artwork, 120 s of real MP3 per episode, and bad answers.
     let server = FixtureServer::start().await.expect("server");
-    let feed = FEED_TEMPLATE.replace("{{BASE}}", &server.base());
-    server.route(
-        "/feed.xml",
-        Route::ok("application/rss+xml; charset=utf-8", feed.clone()),
-    );
-    let artwork =
-        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("icons/icon.png")).expect("icon");
-    server.route("/artwork.png", Route::ok("image/png", artwork));
-    let tone = media.path().join("episode.mp3");
-    render_tone(&tone, 120, ToneFormat::Mp3).expect("audio renders");
-    let audio = std::fs::read(&tone).expect("audio");
-    for n in 1..=24 {
-        server.route(
-            &format!("/audio/episode-{n:03}.mp3"),
-            Route::ok("audio/mpeg", audio.clone()),
-        );
-    }
+    let (feed, _) = serve_fixture_show(&server, media.path(), 120);
     server.route(
         "/about.html",
         Route::ok(
@@ -69,18 +51,7 @@ async fn subscribe_play_pause_seek_and_resume_after_restart() {
     // First run. (WebKitWebDriver answers screenshots only once the window has had input, so
     // every screenshot below comes after a click.)
     let client = launch(&driver).await;
-    let add = eventually(
-        "the Add podcast button",
-        Duration::from_secs(30),
-        || async {
-            client
-                .find(Locator::Css("[data-testid=add-podcast]"))
-                .await
-                .ok()
-        },
-    )
-    .await;
-    add.click().await.expect("opened Add podcast");
+    open_add_podcast(&client).await;
 
     expect_add_error(&client, &server.url("/missing.xml"), "404").await;
     expect_add_error(&client, &server.url("/about.html"), "not a podcast feed").await;

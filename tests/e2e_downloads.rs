@@ -94,13 +94,8 @@ async fn download_play_offline_and_delete() {
     let (_xvfb, display) = display();
     let driver = start_driver(&display, data.path());
     let client = launch(&driver).await;
-    subscribe_in_app(&client, &server.url("/feed.xml")).await;
-    eventually("the show page", Duration::from_secs(30), || async {
-        text_of(&client, "[data-testid=show-title]")
-            .await
-            .filter(|t| t == "The Backend Hour")
-    })
-    .await;
+    let title = subscribe_in_app(&client, &server.url("/feed.xml")).await;
+    assert_eq!(title, "The Backend Hour");
     let keep = eventually(
         "the show's Keep downloaded rule",
         Duration::from_secs(10),

@@ -297,10 +297,7 @@ pub fn run() {
                     tracing::info!("window closed to the tray; playback goes on");
                 } else {
                     // Kept now: the process may be ended before it gets to exit cleanly.
-                    use tauri_plugin_window_state::{AppHandleExt, StateFlags};
-                    if let Err(error) = app.save_window_state(StateFlags::all()) {
-                        tracing::warn!(%error, "window size and place not saved");
-                    }
+                    save_window_state(app);
                 }
             }
         })
@@ -338,12 +335,16 @@ fn save_window_state_soon(app: &tauri::AppHandle) {
             .try_state::<WindowChanges>()
             .map(|c| c.0.load(Ordering::Relaxed));
         if latest == Some(this) {
-            use tauri_plugin_window_state::{AppHandleExt, StateFlags};
-            if let Err(error) = app.save_window_state(StateFlags::all()) {
-                tracing::warn!(%error, "window size and place not saved");
-            }
+            save_window_state(&app);
         }
     });
+}
+
+fn save_window_state(app: &tauri::AppHandle) {
+    use tauri_plugin_window_state::{AppHandleExt, StateFlags};
+    if let Err(error) = app.save_window_state(StateFlags::all()) {
+        tracing::warn!(%error, "window size and place not saved");
+    }
 }
 
 /// Brings the main window to the front (from the tray, the media controls, a second launch).

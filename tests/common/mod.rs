@@ -335,6 +335,16 @@ pub fn serve_fixture_show(
 /// In a freshly started app: opens Add podcast, subscribes to `url`, and waits for the show's
 /// page. Returns the show's title.
 pub async fn subscribe_in_app(client: &Client, url: &str) -> String {
+    open_add_podcast(client).await;
+    add_podcast(client, url).await;
+    eventually("the show page", Duration::from_secs(30), || async {
+        text_of(client, "[data-testid=show-title]").await
+    })
+    .await
+}
+
+/// In a freshly started app: waits for the Add podcast button and opens the dialog.
+pub async fn open_add_podcast(client: &Client) {
     let add = eventually(
         "the Add podcast button",
         Duration::from_secs(30),
@@ -347,9 +357,4 @@ pub async fn subscribe_in_app(client: &Client, url: &str) -> String {
     )
     .await;
     add.click().await.expect("opened Add podcast");
-    add_podcast(client, url).await;
-    eventually("the show page", Duration::from_secs(30), || async {
-        text_of(client, "[data-testid=show-title]").await
-    })
-    .await
 }
