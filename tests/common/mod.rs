@@ -218,6 +218,18 @@ pub async fn player_time(client: &Client) -> Option<(f64, f64)> {
     parse_time(&text_of(client, "[data-testid=player-time]").await?)
 }
 
+/// Waits (up to `timeout`) for the player bar's position to move on by `by` seconds from where it
+/// is now. Returns the position reached and the duration shown.
+pub async fn playback_advances(client: &Client, by: f64, timeout: Duration) -> (f64, f64) {
+    let (first, _) = player_time(client).await.expect("a clock");
+    let (advanced, duration) = eventually("the position to advance", timeout, || async {
+        player_time(client).await.filter(|(p, _)| *p >= first + by)
+    })
+    .await;
+    assert!(advanced >= first + by);
+    (advanced, duration)
+}
+
 /// Saves a PNG of the window; returns whether WebKitWebDriver produced one in time.
 pub async fn screenshot(client: &Client, name: &str) -> bool {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e-screenshots");
