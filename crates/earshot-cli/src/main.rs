@@ -102,6 +102,7 @@ impl From<Error> for Fatal {
 
 /// jemalloc rather than the system allocator: a refresh of hundreds of feeds allocates from many
 /// threads at once, which the system allocator answers with more memory held and more time spent.
+/// On Linux it is SQLite's allocator too (see the workspace `Cargo.toml`).
 #[cfg(not(target_env = "msvc"))]
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;

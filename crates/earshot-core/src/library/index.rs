@@ -28,8 +28,11 @@ use crate::feed::plain_text;
 /// Episodes indexed per transaction.
 const INDEX_BATCH: i64 = 2_000;
 
-/// Rows per INSERT into the index (3 values each).
-const ROWS_PER_STATEMENT: usize = 300;
+/// Rows per INSERT into the index (3 values each): a whole batch, within SQLite's 32,766 bound
+/// values. FTS5 writes its term buffer out as a new segment at the start of every statement that
+/// adds many rows inside a transaction (a statement savepoint), so statements of a few hundred
+/// rows each would make small segments, and much merging, whatever `hashsize` says.
+const ROWS_PER_STATEMENT: usize = INDEX_BATCH as usize;
 
 /// Words handed over in memory are capped at this many bytes; past it, the indexer reads the
 /// episodes from the library instead (as after a restart).
