@@ -253,20 +253,26 @@ impl FeedClient {
         let content_type = header(header::CONTENT_TYPE);
         let etag = header(header::ETAG);
         let last_modified = header(header::LAST_MODIFIED);
-        let mut body = Vec::new();
+        // The pieces are kept as they come and joined once, at their total size: a body grown
+        // piece by piece is copied again each time it outgrows its room, and then holds spare
+        // room while it waits for a parser.
+        let mut pieces = Vec::new();
+        let mut size = 0usize;
         while let Some(chunk) = response
             .chunk()
             .await
             .map_err(|e| unreachable(original, &e))?
         {
-            if (body.len() + chunk.len()) as u64 > limit_bytes {
+            size += chunk.len();
+            if size as u64 > limit_bytes {
                 return Err(too_large());
             }
-            body.extend_from_slice(&chunk);
+            pieces.push(chunk);
         }
-        // A fetched feed may wait a while for a parser; its spare capacity (up to as much again)
-        // would be memory held for nothing.
-        body.shrink_to_fit();
+        let mut body = Vec::with_capacity(size);
+        for piece in pieces {
+            body.extend_from_slice(&piece);
+        }
         Ok(Fetch::Fetched(Fetched {
             final_url: current,
             permanent_url,

@@ -220,24 +220,30 @@ impl Library {
                     .execute(&mut *tx)
                     .await?;
             }
-            for chunk in documents.chunks(ROWS_PER_STATEMENT) {
+            let count = documents.len();
+            // The words are moved into the statement, not copied.
+            let mut documents = documents.into_iter().peekable();
+            while documents.peek().is_some() {
                 let mut insert = sqlx::QueryBuilder::new(
                     "INSERT INTO search.episodes_fts (rowid, title, notes) ",
                 );
-                insert.push_values(chunk, |mut row, (id, title, notes)| {
-                    row.push_bind(*id).push_bind(title).push_bind(notes);
-                });
+                insert.push_values(
+                    documents.by_ref().take(ROWS_PER_STATEMENT),
+                    |mut row, (id, title, notes)| {
+                        row.push_bind(id).push_bind(title).push_bind(notes);
+                    },
+                );
                 insert.build().execute(&mut *tx).await?;
             }
             tx.commit().await?;
             tracing::debug!(
                 secs = started.elapsed().as_secs_f64(),
                 replaced = replace.len(),
-                documents = documents.len(),
+                documents = count,
                 from_library = unknown.len(),
                 "indexed"
             );
-            indexed += documents.len() as u64;
+            indexed += count as u64;
             // Off the backlog now if the writer is free, else later: the indexer never waits
             // behind feeds queued to be stored, and little is left to clear at the end.
             if let Ok(mut writer) = self.writer.try_lock() {
