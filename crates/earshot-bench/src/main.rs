@@ -244,8 +244,15 @@ async fn run(options: &Options, work: &Path) -> Result<(), String> {
     let earshot = bench_earshot(options, work, &opml).await;
     table.push(("Earshot (earshot-cli)".into(), earshot));
     if options.peers {
-        table.push(("gPodder (gpo)".into(), bench_gpo(work, &opml)));
-        table.push(("shellcaster".into(), bench_shellcaster(work, &opml)));
+        let expected = options.feeds * options.episodes;
+        table.push((
+            "gPodder (gpo)".into(),
+            bench_gpo(work, &opml, options.episodes, expected).await,
+        ));
+        table.push((
+            "shellcaster".into(),
+            bench_shellcaster(work, &opml, expected).await,
+        ));
     }
 
     println!();
@@ -387,7 +394,7 @@ async fn bench_earshot(options: &Options, work: &Path, opml: &Path) -> Measured 
     Ok((first, again))
 }
 
-fn bench_gpo(work: &Path, opml: &Path) -> Measured {
+async fn bench_gpo(work: &Path, opml: &Path, episodes: usize, expected: usize) -> Measured {
     if !Path::new("/usr/bin/gpo").exists() {
         return Err("gpo is not installed (apt install gpodder)".into());
     }
@@ -401,14 +408,46 @@ fn bench_gpo(work: &Path, opml: &Path) -> Measured {
             .env("GPODDER_DOWNLOAD_DIR", home.join("downloads"));
         command
     };
+    // gPodder keeps 200 episodes per show unless told otherwise; the same work as the others
+    // means keeping every episode.
+    measure(
+        gpo(&["set", "limit.episodes", &episodes.to_string()]),
+        &work.join("gpo-set.log"),
+    )?;
     println!("gPodder: first fetch (gpo import)…");
     let first = measure(
         gpo(&["import", &opml.to_string_lossy()]),
         &work.join("gpo-first.log"),
     )?;
+    report_stored(&home.join("Database"), "episode", expected).await;
     println!("gPodder: update with nothing changed…");
     let again = measure(gpo(&["update"]), &work.join("gpo-again.log"))?;
     Ok((first, again))
+}
+
+/// Prints how many episodes a peer stored, from its own SQLite file: its times compare with
+/// Earshot's only when it stored them all.
+async fn report_stored(database: &Path, table: &str, expected: usize) {
+    let counted = async {
+        let options = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(database)
+            .read_only(true);
+        let mut connection = sqlx::ConnectOptions::connect(&options).await?;
+        let count: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(&mut connection)
+            .await?;
+        Ok::<i64, sqlx::Error>(count)
+    };
+    match counted.await {
+        Ok(count) if usize::try_from(count).is_ok_and(|c| c == expected) => {
+            println!("  stored {count} episodes, all of them");
+        }
+        Ok(count) => println!("  stored {count} episodes of {expected}: not the same work"),
+        Err(error) => println!(
+            "  could not count its episodes ({}): {error}",
+            database.display()
+        ),
+    }
 }
 
 fn shellcaster_binary() -> Option<PathBuf> {
@@ -417,7 +456,7 @@ fn shellcaster_binary() -> Option<PathBuf> {
     path.exists().then_some(path)
 }
 
-fn bench_shellcaster(work: &Path, opml: &Path) -> Measured {
+async fn bench_shellcaster(work: &Path, opml: &Path, expected: usize) -> Measured {
     let binary = shellcaster_binary().ok_or(
         "shellcaster is not installed (cargo install shellcaster --version 2.0.1 --locked)",
     )?;
@@ -447,6 +486,12 @@ fn bench_shellcaster(work: &Path, opml: &Path) -> Measured {
         shellcaster(&["import", "-f", &opml.to_string_lossy()]),
         &work.join("shellcaster-first.log"),
     )?;
+    report_stored(
+        &dir.join("data").join("shellcaster").join("data.db"),
+        "episodes",
+        expected,
+    )
+    .await;
     println!("shellcaster: sync with nothing changed…");
     let again = measure(shellcaster(&["sync"]), &work.join("shellcaster-again.log"))?;
     Ok((first, again))
