@@ -195,6 +195,10 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
         .and_then(|state| state.playback.player().ok().cloned());
     if let Some(tray) = tray::start(&handle, tray_player) {
         app.manage(TrayKeeper(tray));
+        // Followed from now on, so closing the window knows at once whether the tray is shown.
+        let tray_host = earshot_media::TrayHost::default();
+        tauri::async_runtime::spawn(tray_host.clone().follow_session());
+        app.manage(tray_host);
     }
     {
         use tauri_plugin_deep_link::DeepLinkExt;
@@ -290,7 +294,10 @@ pub fn run() {
                     .try_state::<App>()
                     .is_some_and(|state| state.settings.close_to_tray());
                 // Hidden with no tray to bring it back, the app would be lost: quit instead.
-                if keep && tauri::async_runtime::block_on(earshot_media::tray_host_present()) {
+                let tray_shown = app
+                    .try_state::<earshot_media::TrayHost>()
+                    .is_some_and(|host| host.present());
+                if keep && tray_shown {
                     api.prevent_close();
                     let _ = window.hide();
                     tray::window_visibility_changed(app);

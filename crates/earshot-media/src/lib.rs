@@ -118,16 +118,47 @@ impl MediaControls {
     }
 }
 
-/// Whether the desktop shows tray icons (on Linux, a StatusNotifier host on the session bus).
-/// Without one, hiding the window on close would leave no way back to it.
-pub async fn tray_host_present() -> bool {
-    #[cfg(target_os = "linux")]
-    {
-        mpris::status_notifier_watcher_present().await
+/// Whether the desktop shows tray icons (on Linux, whether a StatusNotifier host is on the session
+/// bus). Without one, hiding the window on close would leave no way back to it.
+///
+/// Kept current in the background by [`TrayHost::follow`], so asking ([`TrayHost::present`]) costs
+/// nothing: the window's close handler asks on the UI thread, which must not wait for D-Bus.
+/// Until the first answer, and where the session bus cannot be reached, there is none: closing the
+/// window then quits rather than hiding it where nobody could find it.
+#[derive(Debug, Clone)]
+pub struct TrayHost(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl Default for TrayHost {
+    fn default() -> Self {
+        // Elsewhere the system tray (Windows) and the menu bar (macOS) are always there.
+        TrayHost(std::sync::Arc::new(std::sync::atomic::AtomicBool::new(
+            !cfg!(target_os = "linux"),
+        )))
     }
-    #[cfg(not(target_os = "linux"))]
-    {
-        true
+}
+
+impl TrayHost {
+    pub fn present(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Follows the tray host on the user's session bus until it closes; returns at once where
+    /// there is nothing to follow (not Linux, or no session bus).
+    pub async fn follow_session(self) {
+        #[cfg(target_os = "linux")]
+        match zbus::Connection::session().await {
+            Ok(connection) => self.follow(connection).await,
+            Err(error) => tracing::info!(%error, "no session bus: no tray to close the window to"),
+        }
+    }
+
+    /// Follows the tray host on `connection`'s bus until the connection closes.
+    #[cfg(target_os = "linux")]
+    pub async fn follow(self, connection: zbus::Connection) {
+        mpris::follow_status_notifier_watcher(&connection, |present| {
+            self.0.store(present, std::sync::atomic::Ordering::Relaxed);
+        })
+        .await;
     }
 }
 

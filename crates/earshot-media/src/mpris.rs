@@ -375,17 +375,34 @@ impl Mpris {
     }
 }
 
-/// Whether `org.kde.StatusNotifierWatcher` (the tray host protocol every Linux desktop with a
-/// tray speaks) has an owner on the session bus.
-pub(crate) async fn status_notifier_watcher_present() -> bool {
-    let Ok(connection) = zbus::Connection::session().await else {
-        return false;
+/// Tells `seen` whether `org.kde.StatusNotifierWatcher` (the tray host protocol every Linux
+/// desktop with a tray speaks) has an owner on `connection`'s bus, now and at every change, until
+/// the connection closes.
+pub(crate) async fn follow_status_notifier_watcher(
+    connection: &zbus::Connection,
+    seen: impl Fn(bool),
+) {
+    use futures_util::StreamExt;
+    const WATCHER: &str = "org.kde.StatusNotifierWatcher";
+    let Ok(dbus) = zbus::fdo::DBusProxy::new(connection).await else {
+        return;
     };
-    let Ok(dbus) = zbus::fdo::DBusProxy::new(&connection).await else {
-        return false;
+    // Listening first, then asking: an owner arriving in between is not missed.
+    let changes = dbus
+        .receive_name_owner_changed_with_args(&[(0, WATCHER)])
+        .await;
+    let Ok(name) = zbus::names::BusName::try_from(WATCHER) else {
+        return;
     };
-    match zbus::names::BusName::try_from("org.kde.StatusNotifierWatcher") {
-        Ok(name) => dbus.name_has_owner(name).await.unwrap_or(false),
-        Err(_) => false,
+    seen(dbus.name_has_owner(name).await.unwrap_or(false));
+    let Ok(mut changes) = changes else {
+        return;
+    };
+    while let Some(change) = changes.next().await {
+        if let Ok(args) = change.args() {
+            let present = args.new_owner().is_some();
+            tracing::debug!(present, "tray host changed");
+            seen(present);
+        }
     }
 }

@@ -3,32 +3,12 @@
 
 #![cfg(target_os = "linux")]
 
-use std::process::{Child, Command as Process, Stdio};
 use std::sync::{Arc, Mutex};
 
 use earshot_media::inhibit::{Buses, Inhibition, inhibit};
 
-struct Bus(Child, String);
-
-impl Drop for Bus {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn bus() -> Bus {
-    let mut daemon = Process::new("dbus-daemon")
-        .args(["--session", "--nofork", "--print-address=1"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("dbus-daemon runs");
-    let mut line = String::new();
-    let stdout = daemon.stdout.take().expect("stdout");
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line).expect("address");
-    Bus(daemon, line.trim().to_string())
-}
+mod common;
+use common::bus;
 
 /// The desktop's screen saver, as far as inhibition goes.
 struct ScreenSaver {
