@@ -1,9 +1,10 @@
 //! The downloads journey, in the real app over WebDriver: subscribe to a loopback feed whose
 //! audio is real MP3 from the test's own server, download an episode from its row on the show
-//! page, watch it reach "Downloaded" there and at 100% in the Downloads view, list only it with
-//! the Downloaded filter, stop the server and play it (the position advances and the player
-//! reports a `file://` track), then delete it: the mark goes and the file leaves the disk; the
-//! settings show the default folder, and Ctrl+J opens the Downloads view, empty again.
+//! page, watch it reach "Downloaded" there, on its own page and at 100% in the Downloads view,
+//! list only it with the Downloaded filter, stop the server and play it (the position advances
+//! and the player reports a `file://` track), then delete it: the mark goes and the file leaves
+//! the disk; the settings show the default folder, and Ctrl+J opens the Downloads view, empty
+//! again.
 
 mod common;
 
@@ -171,6 +172,31 @@ async fn download_play_offline_and_delete() {
         .count();
     assert_eq!(audio_requests, 1, "{:?}", server.requests());
     screenshot(&client, "downloads-show-page.png").await;
+
+    // Its own page says so too, beside Play; the show's name leads back.
+    click(
+        &client,
+        &format!("{row} [data-testid=episode-title] button"),
+    )
+    .await;
+    let mark = eventually(
+        "the Downloaded mark on the episode page",
+        Duration::from_secs(10),
+        || async {
+            text_of(
+                &client,
+                "[data-testid=episode-page] [data-testid=downloaded-mark]",
+            )
+            .await
+        },
+    )
+    .await;
+    assert_eq!(mark, "Downloaded");
+    click(&client, "[data-testid=episode-page] button.show").await;
+    eventually("the show page again", Duration::from_secs(10), || async {
+        text_of(&client, &format!("{row} [data-testid=downloaded-mark]")).await
+    })
+    .await;
 
     // The Downloads view: the episode with its show, at 100%, and the space it takes. (No
     // screenshot here: WebKitWebDriver's screenshot of this view never returns under Xvfb, even
