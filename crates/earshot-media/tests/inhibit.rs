@@ -37,7 +37,7 @@ impl ScreenSaver {
 async fn playing_holds_an_inhibition_and_pausing_gives_it_back() {
     let bus = bus();
     let held: Arc<Mutex<Vec<(u32, String, String)>>> = Arc::default();
-    let _desktop = zbus::connection::Builder::address(bus.1.as_str())
+    let _desktop = zbus::connection::Builder::address(bus.address.as_str())
         .expect("address")
         .name("org.freedesktop.ScreenSaver")
         .expect("name")
@@ -54,7 +54,7 @@ async fn playing_holds_an_inhibition_and_pausing_gives_it_back() {
         .expect("the desktop side is on the bus");
     let buses = Buses {
         system: None,
-        session: Some(bus.1.clone()),
+        session: Some(bus.address.clone()),
         without_logind: true,
     };
     let inhibition = inhibit(&buses, "Playing an episode")
@@ -73,8 +73,8 @@ async fn playing_holds_an_inhibition_and_pausing_gives_it_back() {
 async fn no_service_is_a_clear_error_not_a_hang() {
     let bus = bus();
     let buses = Buses {
-        system: Some(bus.1.clone()),
-        session: Some(bus.1.clone()),
+        system: Some(bus.address.clone()),
+        session: Some(bus.address.clone()),
         without_logind: false,
     };
     let error = inhibit(&buses, "Playing")

@@ -4,36 +4,16 @@
 
 #![cfg(target_os = "linux")]
 
-use std::process::{Child, Command as Process, Stdio};
+use std::process::Command as Process;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use earshot_media::{Command, Config, MediaControls, NowPlaying, Status};
 
-/// A private session bus, stopped when dropped.
-struct Bus {
-    daemon: Child,
-    address: String,
-}
+mod common;
+use common::Bus;
 
 impl Bus {
-    fn start() -> Self {
-        let mut daemon = Process::new("dbus-daemon")
-            .args(["--session", "--nofork", "--print-address=1"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("dbus-daemon (package dbus) runs");
-        let mut line = String::new();
-        let stdout = daemon.stdout.take().expect("stdout");
-        std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line)
-            .expect("address");
-        Self {
-            daemon,
-            address: line.trim().to_string(),
-        }
-    }
-
     fn playerctl(&self, args: &[&str]) -> String {
         let output = Process::new("playerctl")
             .args(["--player", "earshot-test"])
@@ -50,13 +30,6 @@ impl Bus {
     }
 }
 
-impl Drop for Bus {
-    fn drop(&mut self) {
-        let _ = self.daemon.kill();
-        let _ = self.daemon.wait();
-    }
-}
-
 async fn received(log: &Mutex<Vec<Command>>, want: Command) {
     for _ in 0..100 {
         if log.lock().expect("log").contains(&want) {
@@ -69,7 +42,7 @@ async fn received(log: &Mutex<Vec<Command>>, want: Command) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn playerctl_reads_what_the_app_shows_and_drives_it() {
-    let bus = Bus::start();
+    let bus = common::bus();
     let log: Arc<Mutex<Vec<Command>>> = Arc::default();
     let sink = log.clone();
     let controls = MediaControls::start(

@@ -33,14 +33,14 @@ async fn the_tray_host_is_followed_as_it_comes_and_goes() {
     let bus = common::bus();
     let host = TrayHost::default();
     assert!(!host.present(), "no answer yet means no tray");
-    let ours = connect(&bus.1).await;
+    let ours = connect(&bus.address).await;
     let following = tokio::spawn(host.clone().follow(ours.clone()));
     // No watcher on the bus: no tray.
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert!(!host.present());
 
     // A desktop with a tray starts its watcher.
-    let desktop = connect(&bus.1).await;
+    let desktop = connect(&bus.address).await;
     desktop
         .request_name("org.kde.StatusNotifierWatcher")
         .await
@@ -56,13 +56,13 @@ async fn the_tray_host_is_followed_as_it_comes_and_goes() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_watcher_already_there_is_found_at_once() {
     let bus = common::bus();
-    let desktop = connect(&bus.1).await;
+    let desktop = connect(&bus.address).await;
     desktop
         .request_name("org.kde.StatusNotifierWatcher")
         .await
         .expect("name taken");
     let host = TrayHost::default();
-    let ours = connect(&bus.1).await;
+    let ours = connect(&bus.address).await;
     let following = tokio::spawn(host.clone().follow(ours));
     assert!(reports(&host, true).await);
     following.abort();

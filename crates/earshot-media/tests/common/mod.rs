@@ -1,16 +1,17 @@
 //! A private D-Bus session daemon for a test, stopped when the test ends.
 
-#![allow(dead_code)]
-
 use std::process::{Child, Command as Process, Stdio};
 
 /// The daemon and its address.
-pub struct Bus(Child, pub String);
+pub struct Bus {
+    daemon: Child,
+    pub address: String,
+}
 
 impl Drop for Bus {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let _ = self.daemon.kill();
+        let _ = self.daemon.wait();
     }
 }
 
@@ -20,9 +21,12 @@ pub fn bus() -> Bus {
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
-        .expect("dbus-daemon runs");
+        .expect("dbus-daemon (package dbus) runs");
     let mut line = String::new();
     let stdout = daemon.stdout.take().expect("stdout");
     std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line).expect("address");
-    Bus(daemon, line.trim().to_string())
+    Bus {
+        daemon,
+        address: line.trim().to_string(),
+    }
 }
