@@ -72,16 +72,24 @@ pub fn plain_text(html: &str) -> String {
         out.push_str(&rest[..open]);
         out.push(' ');
         let tag = &rest[open..];
-        let skip_to = |end: &str| tag.find(end).map(|i| i + end.len());
-        let lower = tag.get(..8).unwrap_or(tag).to_ascii_lowercase();
+        // Compared as bytes: no lowercased copy per tag (which, cut at a byte that is not a
+        // character boundary, used to be a copy of all the rest of the notes).
+        let opens = |name: &str| {
+            tag.as_bytes()
+                .get(..name.len())
+                .is_some_and(|b| b.eq_ignore_ascii_case(name.as_bytes()))
+        };
+        let closed_by = |end: &str| {
+            find_ignore_case(tag, end).and_then(|i| tag[i..].find('>').map(|j| i + j + 1))
+        };
         let after = if tag.starts_with("<!--") {
-            skip_to("-->")
-        } else if lower.starts_with("<script") {
-            find_ignore_case(tag, "</script").and_then(|i| tag[i..].find('>').map(|j| i + j + 1))
-        } else if lower.starts_with("<style") {
-            find_ignore_case(tag, "</style").and_then(|i| tag[i..].find('>').map(|j| i + j + 1))
+            tag.find("-->").map(|i| i + 3)
+        } else if opens("<script") {
+            closed_by("</script")
+        } else if opens("<style") {
+            closed_by("</style")
         } else {
-            skip_to(">")
+            tag.find('>').map(|i| i + 1)
         };
         rest = after.map_or("", |i| &tag[i..]);
     }
@@ -183,6 +191,16 @@ mod tests {
         let base = Url::parse("https://show.example/feed.xml").unwrap();
         let clean = sanitize_notes(r#"<a href="/ep/1">one</a>"#, Some(&base));
         assert!(clean.contains("https://show.example/ep/1"), "{clean}");
+    }
+
+    #[test]
+    fn plain_text_of_non_ascii_notes_drops_markup_and_scripts() {
+        let notes = "<p>Café ñandú</p><SCRIPT>x()</SCRIPT><sTyLe>p{}</sTyLe><é>über<!-- c --></p>";
+        let text = plain_text(notes);
+        assert_eq!(
+            text.split_whitespace().collect::<Vec<_>>(),
+            ["Café", "ñandú", "über"]
+        );
     }
 
     #[test]
