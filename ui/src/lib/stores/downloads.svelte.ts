@@ -39,20 +39,16 @@ export class DownloadsStore {
     this.#unlisten = null;
   }
 
-  /** Under way first, then finished ones, the newest first. */
-  get ordered(): { unfinished: Download[]; finished: Download[] } {
-    return orderDownloads(this.downloads);
-  }
+  /** Under way first, then finished ones, the newest first. Worked out once per change. */
+  readonly ordered: { unfinished: Download[]; finished: Download[] } = $derived(orderDownloads(this.downloads));
 
-  /** How many are queued or running (for the sidebar's count). */
-  get activeCount(): number {
-    let count = 0;
-    for (const download of this.downloads) {
+  /** How many are queued or running (for the sidebar's count). Worked out once per change. */
+  readonly activeCount: number = $derived(
+    this.downloads.filter((download) => {
       const status = this.status(download.episodeId, download);
-      if (status && isActive(status.state)) count += 1;
-    }
-    return count;
-  }
+      return status !== null && isActive(status.state);
+    }).length,
+  );
 
   /**
    * Where the episode's download stands: from the latest event, else from what an episode list
