@@ -25,14 +25,12 @@ use super::prepare::Unpacker;
 use crate::error::Result;
 use crate::feed::plain_text;
 
-/// Episodes indexed per transaction.
+/// Episodes indexed per transaction, all in one INSERT (3 values each, within SQLite's 32,766
+/// bound values). FTS5 writes its term buffer out as a new segment at the start of every statement
+/// that adds many rows inside a transaction (a statement savepoint), so statements of a few
+/// hundred rows each would make small segments, and much merging, whatever `hashsize` says.
 const INDEX_BATCH: i64 = 2_000;
-
-/// Rows per INSERT into the index (3 values each): a whole batch, within SQLite's 32,766 bound
-/// values. FTS5 writes its term buffer out as a new segment at the start of every statement that
-/// adds many rows inside a transaction (a statement savepoint), so statements of a few hundred
-/// rows each would make small segments, and much merging, whatever `hashsize` says.
-const ROWS_PER_STATEMENT: usize = INDEX_BATCH as usize;
+const _: () = assert!(3 * INDEX_BATCH <= 32_766);
 
 /// Words handed over in memory are capped at this many bytes; past it, the indexer reads the
 /// episodes from the library instead (as after a restart).
@@ -221,18 +219,14 @@ impl Library {
                     .await?;
             }
             let count = documents.len();
-            // The words are moved into the statement, not copied.
-            let mut documents = documents.into_iter().peekable();
-            while documents.peek().is_some() {
+            if count > 0 {
                 let mut insert = sqlx::QueryBuilder::new(
                     "INSERT INTO search.episodes_fts (rowid, title, notes) ",
                 );
-                insert.push_values(
-                    documents.by_ref().take(ROWS_PER_STATEMENT),
-                    |mut row, (id, title, notes)| {
-                        row.push_bind(id).push_bind(title).push_bind(notes);
-                    },
-                );
+                // The words are moved into the statement, not copied.
+                insert.push_values(documents, |mut row, (id, title, notes)| {
+                    row.push_bind(id).push_bind(title).push_bind(notes);
+                });
                 insert.build().execute(&mut *tx).await?;
             }
             tx.commit().await?;
@@ -394,9 +388,6 @@ async fn clear_backlog(
     writer: &mut sqlx::SqliteConnection,
     seen: &[(i64, Option<String>)],
 ) -> Result<()> {
-    if seen.is_empty() {
-        return Ok(());
-    }
     let mut tx = sqlx::Connection::begin(&mut *writer).await?;
     for chunk in seen.chunks(1000) {
         let mut done = sqlx::QueryBuilder::new("WITH v(id, sha) AS (");
@@ -421,15 +412,20 @@ mod tests {
         "word ".repeat(bytes / 5)
     }
 
-    #[tokio::test]
-    async fn feeds_keep_pace_with_the_indexer_but_never_wait_for_one_that_is_not_there() {
+    /// A new library, and a digest and title to offer words with.
+    async fn library() -> (tempfile::TempDir, Library, String, String) {
         let dir = tempfile::tempdir().expect("temp dir");
         let library = Library::open(&dir.path().join("earshot.db"))
             .await
             .expect("opens");
+        (dir, library, "digest".to_string(), "title".to_string())
+    }
+
+    #[tokio::test]
+    async fn feeds_keep_pace_with_the_indexer_but_never_wait_for_one_that_is_not_there() {
+        let (_dir, library, sha, title) = library().await;
         // The clock stands still unless nothing else can happen: waits are measured exactly.
         tokio::time::pause();
-        let (sha, title) = ("digest".to_string(), "title".to_string());
         // Room to spare: no wait.
         let small = words(1024);
         library.offer_fresh_words([(1, &sha, &title, &small)].into_iter());
@@ -468,11 +464,7 @@ mod tests {
 
     #[tokio::test]
     async fn words_beyond_the_room_are_left_for_the_indexer_to_read() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let library = Library::open(&dir.path().join("earshot.db"))
-            .await
-            .expect("opens");
-        let (sha, title) = ("digest".to_string(), "title".to_string());
+        let (_dir, library, sha, title) = library().await;
         let big = words(FRESH_LIMIT - 100);
         let more = words(1000);
         library.offer_fresh_words([(1, &sha, &title, &big), (2, &sha, &title, &more)].into_iter());

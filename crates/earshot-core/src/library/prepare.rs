@@ -131,43 +131,57 @@ const MAX_NOTES: usize = 64 * 1024 * 1024;
 /// `scratch` is reused for the fields written out as text (the same text as ever, so digests
 /// stored by earlier versions still match).
 pub(super) fn episode_sha256(episode: &ParsedEpisode, scratch: &mut String) -> String {
-    use std::fmt::Write;
-    let mut hash = Sha256::new();
-    let mut field = |bytes: &[u8]| {
-        hash.update((bytes.len() as u64).to_le_bytes());
-        hash.update(bytes);
+    let mut digest = Fields {
+        hash: Sha256::new(),
+        scratch,
     };
-    fn text(value: &Option<String>) -> &[u8] {
-        value.as_deref().unwrap_or("\u{0}").as_bytes()
+    digest.field(episode.title.as_bytes());
+    digest.debug(format_args!("{:?}", episode.published_at));
+    digest.debug(format_args!("{:?}", episode.duration_secs));
+    digest.text(&episode.enclosure_url);
+    digest.text(&episode.enclosure_type);
+    digest.debug(format_args!("{:?}", episode.enclosure_length));
+    digest.field(episode.notes.as_bytes());
+    digest.text(&episode.link);
+    digest.debug(format_args!(
+        "{:?}{:?}{:?}{:?}",
+        episode.season, episode.episode_number, episode.episode_type, episode.explicit
+    ));
+    digest.text(&episode.artwork_url);
+    digest.text(&episode.chapters_url);
+    digest.debug(format_args!(
+        "{:?}{:?}",
+        episode.transcripts, episode.persons
+    ));
+    crate::hex(&digest.hash.finalize())
+}
+
+/// Fields hashed one after another, each preceded by its length.
+struct Fields<'a> {
+    hash: Sha256,
+    scratch: &'a mut String,
+}
+
+impl Fields<'_> {
+    fn field(&mut self, bytes: &[u8]) {
+        self.hash.update((bytes.len() as u64).to_le_bytes());
+        self.hash.update(bytes);
     }
-    let mut debug = |field: &mut dyn FnMut(&[u8]), args: std::fmt::Arguments| {
-        scratch.clear();
+
+    /// An optional text; a lone NUL when there is none.
+    fn text(&mut self, value: &Option<String>) {
+        self.field(value.as_deref().unwrap_or("\u{0}").as_bytes());
+    }
+
+    /// A value as its `Debug` text, written into the reused scratch string.
+    fn debug(&mut self, args: std::fmt::Arguments) {
+        use std::fmt::Write;
+        self.scratch.clear();
         // Writing into a String cannot fail.
-        let _ = scratch.write_fmt(args);
-        field(scratch.as_bytes());
-    };
-    field(episode.title.as_bytes());
-    debug(&mut field, format_args!("{:?}", episode.published_at));
-    debug(&mut field, format_args!("{:?}", episode.duration_secs));
-    field(text(&episode.enclosure_url));
-    field(text(&episode.enclosure_type));
-    debug(&mut field, format_args!("{:?}", episode.enclosure_length));
-    field(episode.notes.as_bytes());
-    field(text(&episode.link));
-    debug(
-        &mut field,
-        format_args!(
-            "{:?}{:?}{:?}{:?}",
-            episode.season, episode.episode_number, episode.episode_type, episode.explicit
-        ),
-    );
-    field(text(&episode.artwork_url));
-    field(text(&episode.chapters_url));
-    debug(
-        &mut field,
-        format_args!("{:?}{:?}", episode.transcripts, episode.persons),
-    );
-    crate::hex(&hash.finalize())
+        let _ = self.scratch.write_fmt(args);
+        self.hash.update((self.scratch.len() as u64).to_le_bytes());
+        self.hash.update(self.scratch.as_bytes());
+    }
 }
 
 #[cfg(test)]
