@@ -1,7 +1,7 @@
 //! Events from Rust to the UI, named in the past tense. Their types are exported with the
 //! commands into `ui/src/lib/ipc/bindings.ts`.
 
-use earshot_core::{DownloadProgress, Episode, RefreshProgress, ShowId};
+use earshot_core::{Change, DownloadProgress, Episode, RefreshProgress};
 use earshot_player::PlayerState;
 use serde::{Deserialize, Serialize};
 
@@ -10,12 +10,13 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
 pub struct PlaybackChanged(pub PlayerState);
 
-/// Shows or episodes were added or changed.
+/// One change to the library, as the core announced it: which show, which episodes, and how.
 #[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
-#[serde(rename_all = "camelCase")]
-pub struct LibraryChanged {
-    pub show_id: Option<ShowId>,
-}
+pub struct LibraryChanged(pub Change);
+
+/// Changes were missed (the UI fell behind): reload what is shown.
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+pub struct ChangesMissed;
 
 /// A refresh of every show moved on: `done` of `total`, and the show that just finished.
 #[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]

@@ -2,6 +2,7 @@
 //! the UI and the crates (`earshot-core`, `earshot-player`). No SQL, HTTP or GStreamer here.
 
 mod artwork;
+mod changes;
 mod commands;
 mod deep_links;
 mod downloads;
@@ -24,8 +25,8 @@ use tauri_specta::{collect_commands, collect_events};
 
 pub use error::CommandError;
 pub use events::{
-    DownloadProgressed, LibraryChanged, PlaybackChanged, QueueChanged, RefreshProgressed,
-    SubscribeRequested,
+    ChangesMissed, DownloadProgressed, LibraryChanged, PlaybackChanged, QueueChanged,
+    RefreshProgressed, SubscribeRequested,
 };
 
 use playback::{Begin, Playback};
@@ -65,6 +66,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::library::get_episodes,
             commands::library::get_chapters,
             commands::library::get_episode,
+            commands::library::get_episodes_by_id,
             commands::library::set_episode_played,
             commands::library::refresh_show,
             commands::library::refresh_all,
@@ -106,6 +108,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         .events(collect_events![
             PlaybackChanged,
             LibraryChanged,
+            ChangesMissed,
             RefreshProgressed,
             QueueChanged,
             DownloadProgressed,
@@ -146,6 +149,7 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
 
     let core = tauri::async_runtime::block_on(Core::open(CoreConfig::new(data_dir.clone())))
         .inspect_err(|error| tracing::error!(%error, "the library could not be opened"))?;
+    changes::forward(&core, &handle);
     let settings = Settings::open(&handle, &data_dir)?;
     downloads::configure(&core, &settings, &data_dir);
 

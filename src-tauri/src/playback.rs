@@ -1,20 +1,21 @@
 //! Bridges the player and the library: starting an episode where it was left, forwarding every
-//! player state to the UI, and saving the listener's place (rules in `earshot_core::progress`).
+//! player state to the UI, saving the listener's place (rules in `earshot_core::progress`), and
+//! carrying out what the core decides follows an episode's end (`Core::episode_finished`).
 
 use std::time::Instant;
 
 use earshot_core::progress::{Moment, Observed, place_to_save, progress_at};
-use earshot_core::{Core, EpisodeId, PlayRequest};
+use earshot_core::{AtEnd, Core, EpisodeId, MediaSource, PlayRequest, ShowId};
 use earshot_player::{
-    PlayerError, PlayerErrorCode, PlayerHandle, PlayerState, SleepRequest, SleepTimer, Status,
-    Track,
+    Origin, PlayerError, PlayerErrorCode, PlayerHandle, PlayerState, SleepRequest, SleepTimer,
+    Status, Track,
 };
-use tauri::AppHandle;
+use tauri::{AppHandle, Manager};
 use tauri_specta::Event;
 
 use crate::error::CommandError;
-use crate::events::{LibraryChanged, PlaybackChanged};
-use crate::unix_now;
+use crate::events::PlaybackChanged;
+use crate::{App, unix_now};
 
 /// The player, or why there is none (GStreamer missing): the library still works without it.
 pub struct Playback {
@@ -51,6 +52,54 @@ impl Playback {
         start(core, self.player()?, episode, begin).await
     }
 
+    /// Before `show` is removed: the player lets go of its episode, if it holds one, so nothing
+    /// plays (or is saved) for a show that is gone.
+    pub async fn release_show(&self, show: ShowId) {
+        let Ok(player) = &self.player else { return };
+        let holds = |state: &PlayerState| {
+            state
+                .track
+                .as_ref()
+                .is_some_and(|track| track.group_id == show.0)
+        };
+        if holds(&player.state()) {
+            player.stop();
+            let mut states = player.subscribe();
+            // Stopping is quick; a player that does not answer must not hold up the listener.
+            let _ = tokio::time::timeout(
+                std::time::Duration::from_secs(2),
+                states.wait_for(|state| state.status == Status::Stopped || !holds(state)),
+            )
+            .await;
+        }
+    }
+
+    /// Before `episode`'s download is deleted: when it is playing from that file, it goes on
+    /// from the stream at the same place (playing or paused as it was), so the file is let go.
+    pub async fn release_file(&self, core: &Core, episode: EpisodeId) -> Result<(), CommandError> {
+        let Ok(player) = &self.player else {
+            return Ok(());
+        };
+        let state = player.state();
+        let from_the_file = state
+            .track
+            .as_ref()
+            .is_some_and(|t| t.id == episode.0 && t.origin == Origin::File);
+        if !from_the_file {
+            return Ok(());
+        }
+        let stream = track_from(core, episode, MediaSource::Stream).await?;
+        let uri = stream.uri.clone();
+        player.load(stream, state.position_secs, state.is_playing());
+        let mut states = player.subscribe();
+        let _ = tokio::time::timeout(
+            std::time::Duration::from_secs(2),
+            states.wait_for(|s| s.track.as_ref().is_some_and(|t| t.uri == uri)),
+        )
+        .await;
+        Ok(())
+    }
+
     /// Forwards every state to the UI and keeps the place saved, until the player goes away.
     pub fn observe(&self, core: Core, app: AppHandle) {
         let Ok(player) = &self.player else { return };
@@ -70,22 +119,28 @@ impl Playback {
             let mut saver = PlaceSaver::default();
             while to_library.changed().await.is_ok() {
                 let state = to_library.borrow_and_update().clone();
-                let saved = saver.observe(&core, &state).await;
-                match saved {
-                    Saved::Nothing => continue,
-                    Saved::Settled => {}
-                    Saved::Ended(_) if state.sleep == Some(SleepTimer::EndOfEpisode) => {
-                        // The listener asked to stop here: the timer is spent, nothing follows.
-                        player.set_sleep_timer(SleepRequest::Off);
-                    }
-                    Saved::Ended(finished) => play_next(&core, &player, &app, finished).await,
+                // Each save announces itself through the core's changes: one episode's row.
+                let Saved::Ended(finished) = saver.observe(&core, &state).await else {
+                    continue;
+                };
+                let at_end = if state.sleep == Some(SleepTimer::EndOfEpisode) {
+                    // The listener asked to stop here: the timer is spent, nothing follows.
+                    player.set_sleep_timer(SleepRequest::Off);
+                    AtEnd::Stop
+                } else {
+                    AtEnd::Continue
+                };
+                let Some(rules) = app.try_state::<App>().map(|s| s.settings.retention()) else {
+                    continue;
+                };
+                let follows = core
+                    .episode_finished(finished, at_end, &rules, unix_now())
+                    .await;
+                if let Some(next) = follows.next
+                    && let Err(error) = start(&core, &player, next, Begin::Resume).await
+                {
+                    tracing::warn!(episode = next.0, %error, "the next episode did not start");
                 }
-                if matches!(saved, Saved::Ended(_)) {
-                    // A played episode's download may be due to go.
-                    crate::downloads::tidy(&app).await;
-                }
-                // Progress badges in the episode lists follow.
-                let _ = LibraryChanged { show_id: None }.emit(&app);
             }
         });
     }
@@ -137,21 +192,12 @@ async fn start(
     Ok(())
 }
 
-/// After `finished` ends, starts the next episode on Up Next, if any.
-async fn play_next(core: &Core, player: &PlayerHandle, app: &AppHandle, finished: EpisodeId) {
-    let next = match core.take_next(finished).await {
-        Ok(next) => next,
-        Err(error) => {
-            tracing::warn!(%error, "Up Next not read");
-            return;
-        }
-    };
-    if let Some(next) = next
-        && let Err(error) = start(core, player, next, Begin::Resume).await
-    {
-        tracing::warn!(episode = next.0, %error, "the next episode did not start");
-    }
-    crate::commands::queue::announce(core, app).await;
+async fn track_from(
+    core: &Core,
+    episode: EpisodeId,
+    source: MediaSource,
+) -> Result<Track, CommandError> {
+    track(core.play_request_from(episode, source).await?)
 }
 
 fn track(request: PlayRequest) -> Result<Track, CommandError> {
@@ -163,6 +209,11 @@ fn track(request: PlayRequest) -> Result<Track, CommandError> {
     })?;
     Ok(Track {
         id: request.episode.id.0,
+        group_id: request.episode.show_id.0,
+        origin: match request.source {
+            MediaSource::Download => Origin::File,
+            MediaSource::Stream => Origin::Stream,
+        },
         title: request.episode.title,
         artist: request.show_title,
         uri,
@@ -206,7 +257,7 @@ struct PlaceSaver {
 }
 
 impl PlaceSaver {
-    /// Saves what needs saving; returns the episode that has just ended, if one has.
+    /// Saves what needs saving; says whether the episode has just ended.
     async fn observe(&mut self, core: &Core, state: &PlayerState) -> Saved {
         // While an episode opens, the position is the requested start, not a place heard.
         if state.status == Status::Loading {
@@ -239,19 +290,15 @@ impl PlaceSaver {
             };
             save(core, place, moment).await;
             self.last_save = Some(Instant::now());
-            if !current.playing || moment == Moment::Leaving {
-                return Saved::Settled;
-            }
         }
         Saved::Nothing
     }
 }
 
-/// What an observation wrote.
+/// What an observation found.
 enum Saved {
+    /// Nothing, or a place saved: nothing follows.
     Nothing,
-    /// A place the episode list should show now: paused, stopped, or left for another episode.
-    Settled,
     /// The episode played to its end.
     Ended(EpisodeId),
 }

@@ -6,6 +6,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use earshot_core::download::{AfterPlayed, Retention};
+// The download keys are the core's: `earshot-cli` reads them from the same file.
+use earshot_core::preferences::{
+    self, DELETE_AFTER_PLAYED_KEY, DOWNLOAD_FOLDER_KEY, MAX_STORAGE_LIMIT_GB, STORAGE_LIMIT_GB_KEY,
+};
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Wry};
 use tauri_plugin_store::{Store, StoreExt};
@@ -47,8 +51,6 @@ pub struct AppSettings {
 }
 
 const THEME_KEY: &str = "theme";
-const DOWNLOAD_FOLDER_KEY: &str = "downloadFolder";
-const DELETE_AFTER_PLAYED_KEY: &str = "deleteAfterPlayed";
 const CLOSE_TO_TRAY_KEY: &str = "closeToTray";
 const NOTIFY_KEY: &str = "notifyNewEpisodes";
 
@@ -99,9 +101,9 @@ const DOWNLOAD_CONCURRENCY: Number = Number {
 };
 
 const STORAGE_LIMIT_GB: Number = Number {
-    key: "storageLimitGb",
+    key: STORAGE_LIMIT_GB_KEY,
     default: 0.0,
-    range: 0.0..=100_000.0,
+    range: 0.0..=MAX_STORAGE_LIMIT_GB,
 };
 
 pub struct Settings {
@@ -181,10 +183,7 @@ impl Settings {
     }
 
     pub fn download_folder(&self) -> Option<String> {
-        self.store
-            .get(DOWNLOAD_FOLDER_KEY)
-            .and_then(|v| v.as_str().map(str::to_string))
-            .filter(|s| !s.trim().is_empty())
+        preferences::download_folder(|key| self.store.get(key))
     }
 
     pub fn download_concurrency(&self) -> u32 {
@@ -193,15 +192,7 @@ impl Settings {
 
     /// The rules for downloads already on disk.
     pub fn retention(&self) -> Retention {
-        let gb = self.get(&STORAGE_LIMIT_GB);
-        Retention {
-            after_played: self
-                .store
-                .get(DELETE_AFTER_PLAYED_KEY)
-                .and_then(|v| serde_json::from_value(v).ok())
-                .unwrap_or_default(),
-            limit_bytes: (gb > 0.0).then_some((gb * 1e9) as u64),
-        }
+        preferences::retention(|key| self.store.get(key))
     }
 
     /// On by default.

@@ -186,6 +186,8 @@ mod tests {
         assert_eq!(labels(&state), ("Nothing playing".to_string(), "Play"));
         state.track = Some(Track {
             id: 1,
+            group_id: 1,
+            origin: earshot_player::Origin::File,
             title: "Cost of HTTP/2".into(),
             artist: "The Backend Hour".into(),
             uri: "file:///x.mp3".into(),

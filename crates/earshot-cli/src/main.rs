@@ -11,6 +11,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use earshot_core::download::Retention;
+use earshot_core::preferences;
 use earshot_core::{
     Core, CoreConfig, Download, DownloadState, EpisodeId, Error, ErrorCode, RefreshOutcome, ShowId,
     ShowRefreshed,
@@ -73,6 +75,9 @@ enum Command {
     /// Download an episode (by id or feed guid) for offline listening, with progress on
     /// stderr. Interrupted, it continues where it stopped when run again.
     Download { episode: String },
+    /// Keep a show's newest N unplayed episodes downloaded (0: none), as the app's show page
+    /// does: they are fetched now and after each refresh.
+    Keep { show: String, newest: u32 },
     /// List downloads, finished and not, and the space they take.
     Downloads,
     /// Delete an episode's download (by id or feed guid).
@@ -162,18 +167,36 @@ fn now() -> i64 {
 }
 
 async fn run(cli: Cli) -> Result<(), Fatal> {
-    let core = Core::open(CoreConfig::new(data_dir(&cli)?))
+    let data_dir = data_dir(&cli)?;
+    let core = Core::open(CoreConfig::new(data_dir.clone()))
         .await
         .map_err(Fatal::Library)?;
-    if let Some(folder) = &cli.download_dir {
-        core.downloads().set_folder(folder.clone());
+    // The app's own settings, so the CLI keeps the same disk rules and folder.
+    let settings = preferences::read_settings_file(&data_dir);
+    let lookup = |key: &str| settings.get(key).cloned();
+    let rules = preferences::retention(lookup);
+    match (&cli.download_dir, preferences::download_folder(lookup)) {
+        (Some(folder), _) => core.downloads().set_folder(folder.clone()),
+        (None, Some(folder)) => core.downloads().set_folder(folder.into()),
+        (None, None) => {}
     }
-    let result = command(&core, &cli).await;
+    if cli.verbose > 0 {
+        // Each change to the library, one JSON object a line on stderr.
+        let mut changes = core.changes();
+        tokio::spawn(async move {
+            while let Ok(change) = changes.recv().await {
+                if let Ok(line) = serde_json::to_string(&change) {
+                    eprintln!("changed: {line}");
+                }
+            }
+        });
+    }
+    let result = command(&core, &cli, &rules).await;
     core.close().await;
     result
 }
 
-async fn command(core: &Core, cli: &Cli) -> Result<(), Fatal> {
+async fn command(core: &Core, cli: &Cli, rules: &Retention) -> Result<(), Fatal> {
     let json = cli.json;
     match &cli.command {
         Command::Subscribe { url } => match core.subscribe(url, now()).await {
@@ -223,12 +246,17 @@ async fn command(core: &Core, cli: &Cli) -> Result<(), Fatal> {
             } else {
                 None
             };
+            let downloads = match &refreshed {
+                Some(results) => Some(follow_refresh(core, results, rules, json).await),
+                None => None,
+            };
             if json {
                 print_json(&json!({
                     "added": report.added,
                     "already_subscribed": report.already_subscribed,
                     "problems": report.problems,
                     "refresh": refreshed.as_deref().map(refresh_json),
+                    "downloads": downloads,
                 }));
             }
             Ok(())
@@ -257,8 +285,9 @@ async fn command(core: &Core, cli: &Cli) -> Result<(), Fatal> {
                 None => None,
             };
             let results = refresh_shows(core, only.as_deref(), json).await?;
+            let downloads = follow_refresh(core, &results, rules, json).await;
             if json {
-                print_json(&refresh_json(&results));
+                print_json(&json!({ "shows": refresh_json(&results), "downloads": downloads }));
             }
             Ok(())
         }
@@ -367,6 +396,17 @@ async fn command(core: &Core, cli: &Cli) -> Result<(), Fatal> {
             let id = find_episode(core, episode).await?;
             download(core, id, json).await
         }
+        Command::Keep { show, newest } => {
+            let id = find_show(core, show).await?;
+            let queued = core.keep_downloaded(id, *newest, now()).await?;
+            let fetched = fetch_queued(core, &queued, json).await;
+            if json {
+                print_json(&json!({ "show_id": id, "newest": newest, "fetched": fetched }));
+            } else {
+                println!("Keeping the newest {newest} unplayed episodes downloaded");
+            }
+            Ok(())
+        }
         Command::Downloads => {
             let list = core.downloads().list().await?;
             let usage = core.downloads().usage().await?;
@@ -414,6 +454,48 @@ async fn command(core: &Core, cli: &Cli) -> Result<(), Fatal> {
             Ok(())
         }
     }
+}
+
+/// What follows a refresh in the app follows here too (`Core::after_refresh`): the automatic
+/// downloads, fetched before the command ends, and the disk rules. Returns its JSON report.
+async fn follow_refresh(
+    core: &Core,
+    results: &[ShowRefreshed],
+    rules: &Retention,
+    json: bool,
+) -> serde_json::Value {
+    let after = core.after_refresh(results, rules, now()).await;
+    let fetched = fetch_queued(core, &after.queued, json).await;
+    if !json && !after.removed.is_empty() {
+        println!(
+            "Removed {} downloads, as the download settings ask",
+            after.removed.len()
+        );
+    }
+    json!({ "queued": after.queued, "fetched": fetched, "removed": after.removed })
+}
+
+/// Fetches what the automatic-download rules queued, one after another (the app's queue runs
+/// them in the background; a command line waits for them). Returns the ones now on disk; a
+/// failed one is reported and stays queued for the app or the next run.
+async fn fetch_queued(core: &Core, queued: &[EpisodeId], json: bool) -> Vec<EpisodeId> {
+    let mut fetched = Vec::new();
+    for episode in queued {
+        match core.downloads().fetch(*episode, now()).await {
+            Ok(download) => {
+                if !json {
+                    println!(
+                        "Downloaded “{}” ({})",
+                        download.episode_title,
+                        megabytes(download.bytes_done)
+                    );
+                }
+                fetched.push(*episode);
+            }
+            Err(error) => eprintln!("earshot-cli: episode {} not downloaded: {error}", episode.0),
+        }
+    }
+    fetched
 }
 
 /// An episode by its id or its feed guid.

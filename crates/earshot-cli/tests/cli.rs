@@ -133,6 +133,7 @@ async fn every_command_end_to_end() {
     // refresh: one feed breaks; the others are fine; exit status 0.
     server.route("/b.xml", Route::status(500));
     let refreshed = json(&data, &["refresh"]);
+    let refreshed = &refreshed["shows"];
     let outcomes: Vec<(&str, &str)> = refreshed
         .as_array()
         .expect("array")
@@ -162,7 +163,7 @@ async fn every_command_end_to_end() {
     );
     // One show by address.
     let one = json(&data, &["refresh", &server.url("/a.xml")]);
-    assert_eq!(one.as_array().map(Vec::len), Some(1));
+    assert_eq!(one["shows"].as_array().map(Vec::len), Some(1));
 
     // export, then import into a fresh library: same subscriptions.
     let out = dir.path().join("out.opml");
@@ -331,5 +332,87 @@ async fn download_resumes_lists_and_deletes() {
             .as_str()
             .expect("path")
             .starts_with(&data.join("downloads").to_string_lossy().into_owned())
+    );
+}
+
+/// The fixture show with one more episode on top, as a publisher's next release.
+fn with_new_episode(feed: &str, base: &str) -> String {
+    let item = format!(
+        "<item>\n      <title>25: A new one</title>\n      <guid isPermaLink=\"false\">backend-show-025</guid>\n      \
+         <pubDate>Wed, 25 Nov 2026 09:00:00 +0000</pubDate>\n      \
+         <enclosure url=\"{base}/audio/episode-025.mp3\" length=\"50000\" type=\"audio/mpeg\"/>\n    </item>\n    <item>"
+    );
+    feed.replacen("<item>", &item, 1)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn refresh_follows_with_the_app_s_downloads_and_disk_rules() {
+    let server = FixtureServer::start().await.expect("server");
+    let base = server.base();
+    let feed = fixture_feed(&base, "Kept Show");
+    server.route("/feed.xml", Route::ok("application/rss+xml", feed.clone()));
+    for (n, seed) in [(23, 1), (24, 2), (25, 3)] {
+        server.route(
+            &format!("/audio/episode-0{n}.mp3"),
+            Route::ok("audio/mpeg", noise_mp3(50_000, seed)),
+        );
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().join("library");
+    let show = json(&data, &["subscribe", &server.url("/feed.xml")]);
+    let show_id = show["id"].to_string();
+
+    // "Keep the newest 1": the newest episode is fetched at once.
+    let kept = json(&data, &["keep", &show_id, "1"]);
+    assert_eq!(kept["fetched"].as_array().map(Vec::len), Some(1), "{kept}");
+
+    // A new episode comes out: the refresh fetches it, as the app's would.
+    server.route(
+        "/feed.xml",
+        Route::ok("application/rss+xml", with_new_episode(&feed, &base)),
+    );
+    let refreshed = json(&data, &["refresh"]);
+    assert_eq!(refreshed["shows"][0]["new_episodes"], 1, "{refreshed}");
+    let fetched = refreshed["downloads"]["fetched"]
+        .as_array()
+        .expect("fetched");
+    assert_eq!(fetched.len(), 1, "{refreshed}");
+    let listed = json(&data, &["downloads"]);
+    let titles: Vec<&str> = listed["downloads"]
+        .as_array()
+        .expect("downloads")
+        .iter()
+        .filter(|d| d["state"] == "done")
+        .map(|d| d["title"].as_str().expect("title"))
+        .collect();
+    assert_eq!(titles.len(), 2, "{listed}");
+    assert!(titles.iter().any(|t| t.contains("A new one")), "{listed}");
+
+    // The app's storage limit (in its settings file) applies to a CLI refresh too: 60 kB
+    // holds one 50 kB episode, so the older automatic download goes.
+    std::fs::write(
+        data.join("settings.json"),
+        r#"{ "storageLimitGb": 0.00006, "theme": "dark" }"#,
+    )
+    .expect("settings");
+    let tidied = json(&data, &["refresh"]);
+    assert_eq!(
+        tidied["downloads"]["removed"].as_array().map(Vec::len),
+        Some(1),
+        "{tidied}"
+    );
+    let listed = json(&data, &["downloads"]);
+    let done: Vec<&Value> = listed["downloads"]
+        .as_array()
+        .expect("downloads")
+        .iter()
+        .filter(|d| d["state"] == "done")
+        .collect();
+    assert_eq!(done.len(), 1, "{listed}");
+    assert!(
+        done[0]["title"]
+            .as_str()
+            .is_some_and(|t| t.contains("A new one")),
+        "{listed}"
     );
 }

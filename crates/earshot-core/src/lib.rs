@@ -3,13 +3,16 @@
 //! the CLI are thin front ends over [`Core`].
 
 pub mod artwork;
+pub mod change;
 pub mod chapters;
 pub mod download;
 mod error;
 pub mod feed;
+pub mod follow;
 pub mod library;
 pub mod model;
 pub mod opml;
+pub mod preferences;
 pub mod progress;
 pub mod queue;
 pub mod refresh;
@@ -22,10 +25,12 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 pub use artwork::{Artwork, ArtworkStore};
+pub use change::{Change, Changes};
 pub use chapters::Chapter;
 pub use download::{DiskUsage, Download, DownloadProgress, DownloadState, Downloads, Retention};
 pub use error::{Error, ErrorCode, Result};
 pub use feed::{Credentials, FeedClient, FetchOptions};
+pub use follow::{AfterRefresh, AtEnd, Finished};
 pub use library::{EpisodeHit, Library, SearchResults, ShowHit};
 pub use model::*;
 pub use queue::Placement;
@@ -201,6 +206,9 @@ impl Core {
         if let Some(artwork_url) = &parsed.feed.artwork_url {
             self.cache_artwork(id, artwork_url).await;
         }
+        self.library
+            .changes()
+            .publish(Change::ShowAdded { show_id: id });
         self.library.show(id).await
     }
 
@@ -319,16 +327,44 @@ impl Core {
         self.library.episode(id).await
     }
 
-    /// Everything needed to start `id`: its media address, and where to resume.
+    /// The episodes with these ids that exist (at most 1,000), in the order asked for.
+    pub async fn episodes_by_id(&self, ids: &[EpisodeId]) -> Result<Vec<Episode>> {
+        let ids = &ids[..ids.len().min(1000)];
+        let mut found = self.library.episodes_by_id(ids).await?;
+        let position: HashMap<EpisodeId, usize> =
+            ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        found.sort_by_key(|e| position.get(&e.id).copied().unwrap_or(usize::MAX));
+        Ok(found)
+    }
+
+    /// Everything needed to start `id`: its media address (the download when there is one, the
+    /// stream otherwise), and where to resume.
     pub async fn play_request(&self, id: EpisodeId) -> Result<PlayRequest> {
+        self.play_request_from(id, MediaSource::Download).await
+    }
+
+    /// [`Core::play_request`] from `preferred` when it can be (a download may not exist; the
+    /// stream is the fall-back).
+    pub async fn play_request_from(
+        &self,
+        id: EpisodeId,
+        preferred: MediaSource,
+    ) -> Result<PlayRequest> {
         let episode = self.library.episode(id).await?;
         let show = self.library.show(episode.show_id).await?;
-        // The downloaded file when there is one, the stream otherwise.
-        let local = self
-            .downloads
-            .local_file(id)
-            .await?
-            .and_then(|path| url::Url::from_file_path(path).ok());
+        let local = match preferred {
+            MediaSource::Download => self
+                .downloads
+                .local_file(id)
+                .await?
+                .and_then(|path| url::Url::from_file_path(path).ok()),
+            MediaSource::Stream => None,
+        };
+        let source = if local.is_some() {
+            MediaSource::Download
+        } else {
+            MediaSource::Stream
+        };
         let media_url = match local {
             Some(file) => file.to_string(),
             None => episode
@@ -343,6 +379,7 @@ impl Core {
             episode,
             show_title: show.title,
             media_url,
+            source,
             start_at_secs,
         })
     }
@@ -363,7 +400,13 @@ impl Core {
         progress: Progress,
         now: UnixTime,
     ) -> Result<()> {
-        self.library.save_progress(id, progress, now).await
+        self.library.save_progress(id, progress, now).await?;
+        Ok(())
+    }
+
+    /// Every change to the library from now on (see [`change`]).
+    pub fn changes(&self) -> tokio::sync::broadcast::Receiver<Change> {
+        self.library.changes().subscribe()
     }
 
     /// The file of the show's cached artwork, when there is one.

@@ -164,5 +164,16 @@ pub struct PlayRequest {
     pub episode: Episode,
     pub show_title: String,
     pub media_url: String,
+    pub source: MediaSource,
     pub start_at_secs: f64,
+}
+
+/// Where an episode's audio is played from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub enum MediaSource {
+    /// Its download, on disk.
+    Download,
+    /// The feed's enclosure address.
+    Stream,
 }

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::change::Change;
 use crate::error::{Error, Result};
 use crate::model::{Episode, EpisodeId};
 use crate::{Core, Library};
@@ -52,8 +53,16 @@ impl Library {
     }
 
     /// Replaces the queue with `order`, in one transaction.
+    /// Announces [`Change::QueueChanged`] when the order is not the one stored.
     pub async fn set_queue(&self, order: &[EpisodeId]) -> Result<()> {
         let mut tx = self.pool().begin().await?;
+        let current: Vec<i64> =
+            sqlx::query_scalar("SELECT episode_id FROM queue ORDER BY position")
+                .fetch_all(&mut *tx)
+                .await?;
+        if current.iter().copied().eq(order.iter().map(|e| e.0)) {
+            return Ok(());
+        }
         sqlx::query("DELETE FROM queue").execute(&mut *tx).await?;
         for (position, episode) in order.iter().enumerate() {
             sqlx::query("INSERT INTO queue (episode_id, position) VALUES (?, ?)")
@@ -63,6 +72,7 @@ impl Library {
                 .await?;
         }
         tx.commit().await?;
+        self.changes().publish(Change::QueueChanged);
         Ok(())
     }
 }

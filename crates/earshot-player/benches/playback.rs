@@ -11,6 +11,8 @@ use earshot_testkit::{FixtureServer, Route};
 fn track(uri: String) -> Track {
     Track {
         id: 1,
+        group_id: 1,
+        origin: earshot_player::Origin::Stream,
         title: "Bench".into(),
         artist: "Earshot".into(),
         uri,

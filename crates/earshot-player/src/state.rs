@@ -8,12 +8,27 @@ use serde::{Deserialize, Serialize};
 pub struct Track {
     /// The caller's id for this track (Earshot: the episode id).
     pub id: i64,
+    /// The caller's id for what the track belongs to (Earshot: the show id), so a view of the
+    /// player needs no look-up to find its artwork.
+    pub group_id: i64,
+    /// Whether the track plays from a file on disk or streams.
+    pub origin: Origin,
     pub title: String,
     pub artist: String,
     /// An `http(s)://` or `file://` URI.
     pub uri: String,
     /// The duration the feed announced, shown until the stream reports its own.
     pub duration_hint_secs: Option<f64>,
+}
+
+/// Where a track's audio comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    /// A file on this machine (a download).
+    File,
+    /// The network.
+    Stream,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]

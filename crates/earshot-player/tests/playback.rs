@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use earshot_player::fixtures::{ToneFormat, render_tone};
 use earshot_player::{
-    Player, PlayerConfig, PlayerErrorCode, PlayerHandle, PlayerState, RewindOnResume, SleepRequest,
-    SleepTimer, Status, Track,
+    Origin, Player, PlayerConfig, PlayerErrorCode, PlayerHandle, PlayerState, RewindOnResume,
+    SleepRequest, SleepTimer, Status, Track,
 };
 use earshot_testkit::{FixtureServer, Route};
 
@@ -42,6 +42,8 @@ fn tone(dir: &Path, name: &str, seconds: u32, format: ToneFormat) -> PathBuf {
 fn track(path: &Path) -> Track {
     Track {
         id: 7,
+        group_id: 1,
+        origin: Origin::File,
         title: "Tone".into(),
         artist: "Tests".into(),
         uri: format!("file://{}", path.display()),
@@ -205,6 +207,8 @@ async fn a_missing_or_bogus_file_is_an_error_and_the_player_stays_usable() {
 fn web_track(uri: String) -> Track {
     Track {
         id: 9,
+        group_id: 1,
+        origin: Origin::Stream,
         title: "Streamed".into(),
         artist: "Tests".into(),
         uri,

@@ -45,6 +45,7 @@ pub async fn cancel_download(
     app: State<'_, App>,
     episode_id: EpisodeId,
 ) -> Result<(), CommandError> {
+    app.playback.release_file(&app.core, episode_id).await?;
     Ok(app.core.downloads().cancel(episode_id).await?)
 }
 
@@ -54,6 +55,7 @@ pub async fn delete_download(
     app: State<'_, App>,
     episode_id: EpisodeId,
 ) -> Result<(), CommandError> {
+    app.playback.release_file(&app.core, episode_id).await?;
     Ok(app.core.downloads().delete(episode_id).await?)
 }
 
@@ -85,10 +87,8 @@ pub async fn set_auto_download(
     newest: u32,
 ) -> Result<(), CommandError> {
     app.core
-        .library()
-        .set_auto_download(show_id, newest.min(50))
+        .keep_downloaded(show_id, newest, unix_now())
         .await?;
-    app.core.downloads().queue_automatic(unix_now()).await?;
     Ok(())
 }
 

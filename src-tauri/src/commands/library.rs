@@ -6,23 +6,15 @@ use earshot_core::{
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, State};
 use tauri_plugin_dialog::DialogExt;
-use tauri_specta::Event;
 
 use crate::error::CommandError;
-use crate::events::LibraryChanged;
 use crate::{App, unix_now};
 
 /// Subscribes to a feed by its address (also `feed://`, `itpc://`, `podcast://` or a bare host).
 #[tauri::command]
 #[specta::specta]
-pub async fn subscribe(
-    app: State<'_, App>,
-    handle: AppHandle,
-    url: String,
-) -> Result<Show, CommandError> {
-    let show = app.core.subscribe(&url, unix_now()).await?;
-    changed(&handle, show.id);
-    Ok(show)
+pub async fn subscribe(app: State<'_, App>, url: String) -> Result<Show, CommandError> {
+    Ok(app.core.subscribe(&url, unix_now()).await?)
 }
 
 #[tauri::command]
@@ -46,6 +38,16 @@ pub async fn get_episodes(
     query: EpisodeQuery,
 ) -> Result<EpisodeList, CommandError> {
     Ok(app.core.episodes(show_id, query).await?)
+}
+
+/// The episodes with these ids (at most 1,000), in that order: rows a change named.
+#[tauri::command]
+#[specta::specta]
+pub async fn get_episodes_by_id(
+    app: State<'_, App>,
+    episode_ids: Vec<EpisodeId>,
+) -> Result<Vec<Episode>, CommandError> {
+    Ok(app.core.episodes_by_id(&episode_ids).await?)
 }
 
 #[tauri::command]
@@ -76,8 +78,7 @@ pub async fn set_episode_played(
     episode_id: EpisodeId,
     played: bool,
 ) -> Result<(), CommandError> {
-    let show = app.core.set_played(episode_id, played, unix_now()).await?;
-    changed(&handle, show);
+    app.core.set_played(episode_id, played, unix_now()).await?;
     if played {
         crate::downloads::tidy(&handle).await;
     }
@@ -92,9 +93,7 @@ pub async fn refresh_show(
     handle: AppHandle,
     show_id: ShowId,
 ) -> Result<RefreshOutcome, CommandError> {
-    let outcome = app.core.refresh_show(show_id, unix_now()).await?;
-    changed(&handle, show_id);
-    Ok(outcome)
+    Ok(app.refresher.run_one(&app.core, &handle, show_id).await?)
 }
 
 /// Refreshes every show now; progress arrives as `RefreshProgressed` events. Returns nothing
@@ -108,18 +107,13 @@ pub async fn refresh_all(
     Ok(app.refresher.run(&app.core, &handle).await)
 }
 
-/// Removes a show with its episodes and the listener's progress in them.
+/// Removes a show with its episodes, its downloads and the listener's progress in them; the
+/// player first lets go of it if it is playing one of them.
 #[tauri::command]
 #[specta::specta]
-pub async fn unsubscribe(
-    app: State<'_, App>,
-    handle: AppHandle,
-    show_id: ShowId,
-) -> Result<(), CommandError> {
-    app.core.unsubscribe(show_id).await?;
-    changed(&handle, show_id);
-    super::queue::announce(&app.core, &handle).await;
-    Ok(())
+pub async fn unsubscribe(app: State<'_, App>, show_id: ShowId) -> Result<(), CommandError> {
+    app.playback.release_show(show_id).await;
+    Ok(app.core.unsubscribe(show_id).await?)
 }
 
 /// Shows and episodes matching what the listener typed, best first.
@@ -157,7 +151,6 @@ pub async fn import_opml(
         .core
         .import_opml(contents.as_bytes(), unix_now())
         .await?;
-    let _ = LibraryChanged { show_id: None }.emit(&handle);
     let results = if report.added.is_empty() {
         Vec::new()
     } else {
@@ -206,15 +199,4 @@ pub async fn export_opml(
         .map_err(earshot_core::Error::Io)?;
     tracing::info!(path = %path.display(), "subscriptions exported");
     Ok(Some(path.display().to_string()))
-}
-
-/// Tells the UI that `show` changed, so open pages reload.
-fn changed(handle: &AppHandle, show: ShowId) {
-    if let Err(error) = (LibraryChanged {
-        show_id: Some(show),
-    })
-    .emit(handle)
-    {
-        tracing::debug!(%error, "library event not delivered");
-    }
 }

@@ -447,6 +447,13 @@ impl Downloads {
             .await?;
         let mut meter = Meter::new(opened.from);
         let total = opened.total;
+        library
+            .changes()
+            .publish(crate::change::Change::DownloadChanged {
+                show_id: download.show_id,
+                episode_id: download.episode_id,
+                state: DownloadState::Downloading,
+            });
         let _ = self.inner.events.send(DownloadProgress {
             episode_id: download.episode_id,
             show_id: download.show_id,
@@ -627,6 +634,18 @@ impl Downloads {
     }
 
     fn announce(&self, download: &Download, bytes_per_sec: f64) {
+        // Progress while running is for the Downloads view; a change of state is a change to
+        // the episode.
+        if download.state != DownloadState::Downloading {
+            self.inner
+                .library
+                .changes()
+                .publish(crate::change::Change::DownloadChanged {
+                    show_id: download.show_id,
+                    episode_id: download.episode_id,
+                    state: download.state,
+                });
+        }
         let _ = self.inner.events.send(DownloadProgress {
             episode_id: download.episode_id,
             show_id: download.show_id,
@@ -640,6 +659,14 @@ impl Downloads {
     }
 
     fn announce_gone(&self, download: &Download) {
+        self.inner
+            .library
+            .changes()
+            .publish(crate::change::Change::DownloadChanged {
+                show_id: download.show_id,
+                episode_id: download.episode_id,
+                state: DownloadState::Removed,
+            });
         let _ = self.inner.events.send(DownloadProgress {
             episode_id: download.episode_id,
             show_id: download.show_id,

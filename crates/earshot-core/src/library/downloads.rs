@@ -344,6 +344,8 @@ impl Library {
         if updated.rows_affected() == 0 {
             return Err(Error::not_found(show.to_string()));
         }
+        self.changes()
+            .publish(crate::change::Change::ShowUpdated { show_id: show });
         Ok(())
     }
 

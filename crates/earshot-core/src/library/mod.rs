@@ -15,6 +15,7 @@ use std::collections::HashMap;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 
+use crate::change::{Change, Changes};
 use crate::error::{Error, Result};
 use crate::feed::Credentials;
 use crate::model::{
@@ -63,7 +64,7 @@ pub struct FeedEntry {
 }
 
 /// What storing a feed did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stored {
     pub show: ShowId,
     pub new_episodes: u32,
@@ -83,6 +84,8 @@ pub struct Library {
     indexer: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// Words of episodes just stored, handed to the indexer without a trip through the library.
     fresh: std::sync::Arc<std::sync::Mutex<index::FreshWords>>,
+    /// Every write publishes what it changed here, once committed.
+    changes: Changes,
 }
 
 /// Episodes written per INSERT (20 values each, well under SQLite's limit of 32,766).
@@ -146,6 +149,7 @@ impl Library {
             writer: std::sync::Arc::new(tokio::sync::Mutex::new(writer)),
             indexer: std::sync::Arc::default(),
             fresh: std::sync::Arc::default(),
+            changes: Changes::default(),
         };
         library.migrate(path, existed).await?;
         library.pack_old_notes().await?;
@@ -219,6 +223,15 @@ impl Library {
 
     pub(crate) fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    /// Where this library's writes are announced.
+    pub fn changes(&self) -> &Changes {
+        &self.changes
+    }
+
+    fn show_updated(&self, show: ShowId) {
+        self.changes.publish(Change::ShowUpdated { show_id: show });
     }
 
     pub async fn close(&self) {
@@ -350,6 +363,9 @@ impl Library {
                 .await?;
         }
         let new_episodes = changed.iter().filter(|c| c.3.is_none()).count();
+        let mut new_ids = Vec::with_capacity(new_episodes);
+        let changed_ids: Vec<EpisodeId> =
+            changed.iter().filter_map(|c| c.3.map(EpisodeId)).collect();
         // Many rows per statement: one round trip to SQLite per chunk, not per episode. Oldest
         // first, so ids (and the search index's row order) grow with time: search lists notes
         // matches by recency by reading ids downwards.
@@ -404,6 +420,12 @@ impl Library {
                 .into_iter()
                 .map(|row| (row.get(1), row.get(0)))
                 .collect();
+            new_ids.extend(
+                chunk
+                    .iter()
+                    .filter(|c| c.3.is_none())
+                    .filter_map(|c| ids.get(&c.0.guid).copied().map(EpisodeId)),
+            );
             // Into the search index soon, by the indexer (see `index_backlog`), which also removes
             // the old words of an episode it indexed before.
             let mut backlog = sqlx::QueryBuilder::new("INSERT INTO search_backlog (episode_id) ");
@@ -422,6 +444,13 @@ impl Library {
         }
         let new_episodes = u32::try_from(new_episodes).unwrap_or(u32::MAX);
         tx.commit().await?;
+        // Newest first, as lists show them.
+        new_ids.reverse();
+        self.changes.publish(Change::ShowRefreshed {
+            show_id: ShowId(show_id),
+            new_episodes: new_ids,
+            changed_episodes: changed_ids,
+        });
         Ok(Stored {
             show: ShowId(show_id),
             new_episodes,
@@ -456,6 +485,11 @@ impl Library {
             .await?;
         }
         tx.commit().await?;
+        if let Some(id) = id {
+            self.changes.publish(Change::ShowAdded {
+                show_id: ShowId(id),
+            });
+        }
         Ok(id.map(ShowId))
     }
 
@@ -470,7 +504,11 @@ impl Library {
         .bind(show.0)
         .execute(&self.pool)
         .await?;
-        Ok(moved.rows_affected() == 1)
+        let moved = moved.rows_affected() == 1;
+        if moved {
+            self.show_updated(show);
+        }
+        Ok(moved)
     }
 
     /// The server said 410 Gone.
@@ -480,6 +518,7 @@ impl Library {
             .bind(show.0)
             .execute(&self.pool)
             .await?;
+        self.show_updated(show);
         Ok(())
     }
 
@@ -502,6 +541,9 @@ impl Library {
         if removed.rows_affected() == 0 {
             return Err(Error::not_found(show.to_string()));
         }
+        self.changes.publish(Change::ShowRemoved { show_id: show });
+        // Its episodes left Up Next with it.
+        self.changes.publish(Change::QueueChanged);
         Ok(())
     }
 
@@ -528,6 +570,7 @@ impl Library {
         .bind(show.0)
         .execute(&self.pool)
         .await?;
+        self.show_updated(show);
         Ok(())
     }
 
@@ -544,6 +587,7 @@ impl Library {
             .bind(show.0)
             .execute(&self.pool)
             .await?;
+        self.show_updated(show);
         Ok(())
     }
 
@@ -553,6 +597,7 @@ impl Library {
             .bind(show.0)
             .execute(&self.pool)
             .await?;
+        self.show_updated(show);
         Ok(())
     }
 
@@ -671,6 +716,26 @@ impl Library {
             .ok_or_else(|| Error::not_found(id.to_string()))
     }
 
+    /// The episodes with these ids (those that exist), in no particular order.
+    pub async fn episodes_by_id(&self, ids: &[EpisodeId]) -> Result<Vec<Episode>> {
+        let mut episodes = Vec::with_capacity(ids.len());
+        // Within SQLite's limit on bound values.
+        for chunk in ids.chunks(500) {
+            let mut query = sqlx::QueryBuilder::new(format!(
+                "SELECT {EPISODE_COLUMNS} FROM episodes e JOIN shows s ON s.id = e.show_id \
+                 LEFT JOIN playback p ON p.episode_id = e.id {DOWNLOAD_JOIN} WHERE e.id IN ("
+            ));
+            let mut list = query.separated(", ");
+            for id in chunk {
+                list.push_bind(id.0);
+            }
+            query.push(")");
+            let rows: Vec<EpisodeRow> = query.build_query_as().fetch_all(&self.pool).await?;
+            episodes.extend(rows.into_iter().map(Episode::from));
+        }
+        Ok(episodes)
+    }
+
     /// Marks an episode played or unplayed by hand; either way it starts from the top next time.
     pub async fn set_played(
         &self,
@@ -678,11 +743,6 @@ impl Library {
         played: bool,
         now: UnixTime,
     ) -> Result<ShowId> {
-        let show: Option<i64> = sqlx::query_scalar("SELECT show_id FROM episodes WHERE id = ?")
-            .bind(episode.0)
-            .fetch_optional(&self.pool)
-            .await?;
-        let show = show.ok_or_else(|| Error::not_found(episode.to_string()))?;
         self.save_progress(
             episode,
             Progress {
@@ -691,8 +751,7 @@ impl Library {
             },
             now,
         )
-        .await?;
-        Ok(ShowId(show))
+        .await
     }
 
     /// The episode the listener touched last and has not finished, if any.
@@ -705,12 +764,26 @@ impl Library {
         Ok(id.map(EpisodeId))
     }
 
+    /// Saves the listener's place in `episode`; returns its show.
     pub async fn save_progress(
         &self,
         episode: EpisodeId,
         progress: Progress,
         now: UnixTime,
-    ) -> Result<()> {
+    ) -> Result<ShowId> {
+        let found: Option<(i64, bool)> = sqlx::query_as(
+            "SELECT e.show_id, COALESCE(p.played, 0) FROM episodes e \
+             LEFT JOIN playback p ON p.episode_id = e.id WHERE e.id = ?",
+        )
+        .bind(episode.0)
+        .fetch_optional(&self.pool)
+        .await?;
+        let (show, was_played) = found.ok_or_else(|| Error::not_found(episode.to_string()))?;
+        let show = ShowId(show);
+        let progress = Progress {
+            position_secs: progress.position_secs.max(0.0),
+            ..progress
+        };
         sqlx::query(
             "INSERT INTO playback (episode_id, position_secs, played, updated_at, played_at) \
              VALUES (?1, ?2, ?3, ?4, CASE WHEN ?3 THEN ?4 END) \
@@ -721,12 +794,21 @@ impl Library {
                      ELSE excluded.played_at END",
         )
         .bind(episode.0)
-        .bind(progress.position_secs.max(0.0))
+        .bind(progress.position_secs)
         .bind(progress.played)
         .bind(now)
         .execute(&self.pool)
         .await?;
-        Ok(())
+        self.changes.publish(Change::ProgressSaved {
+            show_id: show,
+            episode_id: episode,
+            progress,
+        });
+        if was_played != progress.played {
+            // Its unplayed count moved.
+            self.show_updated(show);
+        }
+        Ok(show)
     }
 }
 

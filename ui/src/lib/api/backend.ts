@@ -5,6 +5,7 @@ import {
   commands,
   events,
   type AppSettings,
+  type Change,
   type Chapter,
   type CommandError,
   type DiskUsage,
@@ -50,6 +51,8 @@ export interface Backend {
   getShow(showId: ShowId): Promise<Show>;
   getEpisodes(showId: ShowId, query: EpisodeQuery): Promise<EpisodeList>;
   getEpisode(episodeId: EpisodeId): Promise<Episode>;
+  /** The episodes with these ids, in that order (those that still exist). */
+  getEpisodesById(episodeIds: EpisodeId[]): Promise<Episode[]>;
   getChapters(episodeId: EpisodeId): Promise<Chapter[]>;
   playEpisode(episodeId: EpisodeId): Promise<void>;
   playEpisodeAt(episodeId: EpisodeId, positionSecs: number): Promise<void>;
@@ -74,7 +77,10 @@ export interface Backend {
   setPlaybackRate(rate: number): Promise<void>;
   setSleepTimer(request: SleepRequest): Promise<void>;
   onPlaybackChanged(listener: (state: PlayerState) => void): Promise<Unlisten>;
-  onLibraryChanged(listener: (showId: ShowId | null) => void): Promise<Unlisten>;
+  /** Every change to the library, as the core announced it. */
+  onLibraryChanged(listener: (change: Change) => void): Promise<Unlisten>;
+  /** Changes were missed: reload what is shown. */
+  onChangesMissed(listener: () => void): Promise<Unlisten>;
   unsubscribe(showId: ShowId): Promise<void>;
   searchLibrary(text: string): Promise<SearchResults>;
   importOpml(contents: string): Promise<ImportSummary>;
@@ -111,6 +117,7 @@ export const tauriBackend: Backend = {
   getShow: async (showId) => unwrap(await commands.getShow(showId)),
   getEpisodes: async (showId, query) => unwrap(await commands.getEpisodes(showId, query)),
   getEpisode: async (episodeId) => unwrap(await commands.getEpisode(episodeId)),
+  getEpisodesById: async (episodeIds) => unwrap(await commands.getEpisodesById(episodeIds)),
   getChapters: async (episodeId) => unwrap(await commands.getChapters(episodeId)),
   playEpisode: async (episodeId) => {
     unwrap(await commands.playEpisode(episodeId));
@@ -169,8 +176,8 @@ export const tauriBackend: Backend = {
     unwrap(await commands.setSleepTimer(request));
   },
   onPlaybackChanged: (listener) => events.playbackChanged.listen((event) => listener(event.payload)),
-  onLibraryChanged: (listener) =>
-    events.libraryChanged.listen((event) => listener(event.payload.showId)),
+  onLibraryChanged: (listener) => events.libraryChanged.listen((event) => listener(event.payload)),
+  onChangesMissed: (listener) => events.changesMissed.listen(() => listener()),
   unsubscribe: async (showId) => {
     unwrap(await commands.unsubscribe(showId));
   },

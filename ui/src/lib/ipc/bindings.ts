@@ -17,6 +17,8 @@ export const commands = {
 	/**  The episode's chapters from its `podcast:chapters` document; none when it has none. */
 	getChapters: (episodeId: EpisodeId) => typedError<Chapter[], CommandError>(__TAURI_INVOKE("get_chapters", { episodeId })),
 	getEpisode: (episodeId: EpisodeId) => typedError<Episode, CommandError>(__TAURI_INVOKE("get_episode", { episodeId })),
+	/**  The episodes with these ids (at most 1,000), in that order: rows a change named. */
+	getEpisodesById: (episodeIds: EpisodeId[]) => typedError<Episode[], CommandError>(__TAURI_INVOKE("get_episodes_by_id", { episodeIds })),
 	/**  Marks an episode played or unplayed by hand. */
 	setEpisodePlayed: (episodeId: EpisodeId, played: boolean) => typedError<null, CommandError>(__TAURI_INVOKE("set_episode_played", { episodeId, played })),
 	/**  Refreshes one show now. A feed problem is an outcome (also recorded on the show), not an error. */
@@ -26,7 +28,10 @@ export const commands = {
 	 *  when a refresh was already running.
 	 */
 	refreshAll: () => typedError<ShowRefreshed[] | null, CommandError>(__TAURI_INVOKE("refresh_all")),
-	/**  Removes a show with its episodes and the listener's progress in them. */
+	/**
+	 *  Removes a show with its episodes, its downloads and the listener's progress in them; the
+	 *  player first lets go of it if it is playing one of them.
+	 */
 	unsubscribe: (showId: ShowId) => typedError<null, CommandError>(__TAURI_INVOKE("unsubscribe", { showId })),
 	/**  Shows and episodes matching what the listener typed, best first. */
 	searchLibrary: (text: string) => typedError<SearchResults, CommandError>(__TAURI_INVOKE("search_library", { text })),
@@ -95,6 +100,7 @@ export const commands = {
 
 /** Events */
 export const events = {
+	changesMissed: makeEvent<ChangesMissed, ChangesMissed>("changes-missed"),
 	downloadProgressed: makeEvent<DownloadProgressed, DownloadProgressed>("download-progressed"),
 	libraryChanged: makeEvent<LibraryChanged, LibraryChanged>("library-changed"),
 	playbackChanged: makeEvent<PlaybackChanged, PlaybackChanged>("playback-changed"),
@@ -134,6 +140,32 @@ export type AppSettings = {
 	/**  A desktop notification when a refresh finds new episodes. */
 	notifyNewEpisodes: boolean,
 };
+
+/**  One change to the library. */
+export type Change = 
+/**  A show was followed (subscribed, or imported and not fetched yet). */
+{ kind: "showAdded"; showId: ShowId } | 
+/**
+ *  A show's feed was stored: its header may differ, and these episodes are new or changed.
+ *  Episodes not listed are as they were.
+ */
+{ kind: "showRefreshed"; showId: ShowId; newEpisodes: EpisodeId[]; changedEpisodes: EpisodeId[] } | 
+/**
+ *  Something about the show itself changed (a refresh error, its artwork, its address,
+ *  its settings, its unplayed count); no episode row needs reloading for it.
+ */
+{ kind: "showUpdated"; showId: ShowId } | 
+/**  A show was unsubscribed, with its episodes. */
+{ kind: "showRemoved"; showId: ShowId } | 
+/**  The listener's place in an episode, or whether it is played. */
+{ kind: "progressSaved"; showId: ShowId; episodeId: EpisodeId; progress: Progress } | 
+/**  An episode's download was queued, started, finished, failed, paused or removed. */
+{ kind: "downloadChanged"; showId: ShowId; episodeId: EpisodeId; state: DownloadState } | 
+/**  Up Next changed. */
+{ kind: "queueChanged" };
+
+/**  Changes were missed (the UI fell behind): reload what is shown. */
+export type ChangesMissed = null;
 
 /**  One chapter, as the player and the now-playing view use it. */
 export type Chapter = {
@@ -280,10 +312,8 @@ export type ImportSummary = {
 	failed: ShowRefreshed[],
 };
 
-/**  Shows or episodes were added or changed. */
-export type LibraryChanged = {
-	showId: ShowId | null,
-};
+/**  One change to the library, as the core announced it: which show, which episodes, and how. */
+export type LibraryChanged = Change;
 
 /**  An outline that could not be imported, and why. */
 export type OpmlProblem = {
@@ -291,6 +321,13 @@ export type OpmlProblem = {
 	entry: string,
 	reason: string,
 };
+
+/**  Where a track's audio comes from. */
+export type Origin = 
+/**  A file on this machine (a download). */
+"file" | 
+/**  The network. */
+"stream";
 
 /**  Someone who took part (`podcast:person`). */
 export type Person = {
@@ -470,6 +507,13 @@ export type Theme = "system" | "light" | "dark";
 export type Track = {
 	/**  The caller's id for this track (Earshot: the episode id). */
 	id: number,
+	/**
+	 *  The caller's id for what the track belongs to (Earshot: the show id), so a view of the
+	 *  player needs no look-up to find its artwork.
+	 */
+	groupId: number,
+	/**  Whether the track plays from a file on disk or streams. */
+	origin: Origin,
 	title: string,
 	artist: string,
 	/**  An `http(s)://` or `file://` URI. */

@@ -1,16 +1,30 @@
-// The subscribed shows, reloaded whenever Rust says the library changed.
+// The subscribed shows, kept current from the library's change events: a change to one show
+// reloads that show's tile only (changes that arrive together are fetched together), and pages
+// that show episodes hear the same events through `onChange`. Only when changes were missed is
+// everything reloaded (`version` tells open pages to reload too).
 import type { Backend, Unlisten } from "../api/backend";
-import type { RefreshProgress, Show, ShowId } from "../ipc/bindings";
+import type { Change, RefreshProgress, Show, ShowId } from "../ipc/bindings";
+
+/** More changed shows than this at once are fetched as one list. */
+const ONE_BY_ONE = 20;
 
 export class LibraryStore {
   shows: Show[] = $state([]);
   loaded = $state(false);
-  /** Bumped on every change so open pages know to reload. */
+  /** Why the shows could not be read, when they could not. */
+  loadError: string | null = $state(null);
+  /** Bumped when changes were missed, so open pages know to reload. */
   version = $state(0);
   /** The refresh of everything under way, if any. */
   refreshing: RefreshProgress | null = $state(null);
   readonly #backend: Backend;
   #unlisten: Unlisten[] = [];
+  // Bookkeeping, not state: nothing renders from these.
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
+  #listeners = new Set<(change: Change) => void>();
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
+  #pending = new Set<ShowId>();
+  #flushing = false;
 
   constructor(backend: Backend) {
     this.#backend = backend;
@@ -18,8 +32,11 @@ export class LibraryStore {
 
   async start(): Promise<void> {
     this.#unlisten.push(
-      await this.#backend.onLibraryChanged(() => {
-        void this.reload();
+      await this.#backend.onLibraryChanged((change) => this.#follow(change)),
+      await this.#backend.onChangesMissed(() => {
+        void this.reload().then(() => {
+          this.version += 1;
+        });
       }),
       await this.#backend.onRefreshProgressed((progress) => {
         this.refreshing = progress.done < progress.total ? progress : null;
@@ -33,6 +50,12 @@ export class LibraryStore {
     this.#unlisten = [];
   }
 
+  /** Calls `listener` with every change to the library until the returned function is called. */
+  onChange(listener: (change: Change) => void): Unlisten {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
   async refreshAll(): Promise<void> {
     try {
       await this.#backend.refreshAll();
@@ -42,9 +65,15 @@ export class LibraryStore {
   }
 
   async reload(): Promise<void> {
-    this.shows = await this.#backend.listShows();
-    this.loaded = true;
-    this.version += 1;
+    try {
+      this.shows = await this.#backend.listShows();
+      this.loadError = null;
+    } catch (e) {
+      this.loadError = e instanceof Error ? e.message : String(e);
+      throw e;
+    } finally {
+      this.loaded = true;
+    }
   }
 
   subscribe(url: string): Promise<Show> {
@@ -53,5 +82,60 @@ export class LibraryStore {
 
   find(id: ShowId): Show | undefined {
     return this.shows.find((show) => show.id === id);
+  }
+
+  #follow(change: Change): void {
+    for (const listener of this.#listeners) listener(change);
+    switch (change.kind) {
+      case "showAdded":
+      case "showRefreshed":
+      case "showUpdated":
+        this.#pending.add(change.showId);
+        if (!this.#flushing) {
+          this.#flushing = true;
+          void this.#flush();
+        }
+        break;
+      case "showRemoved":
+        this.#pending.delete(change.showId);
+        this.shows = this.shows.filter((show) => show.id !== change.showId);
+        break;
+      // A place or a download changes no tile; a played episode's count arrives as showUpdated.
+      case "progressSaved":
+      case "downloadChanged":
+      case "queueChanged":
+        break;
+    }
+  }
+
+  /** Fetches the shows that changed since the last flush and puts each in its tile. */
+  async #flush(): Promise<void> {
+    // Changes that arrive in the same moment are taken together.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const ids = [...this.#pending];
+    this.#pending.clear();
+    this.#flushing = false;
+    if (ids.length === 0) return;
+    try {
+      if (ids.length > ONE_BY_ONE) {
+        this.shows = await this.#backend.listShows();
+        return;
+      }
+      const fetched = await Promise.all(ids.map((id) => this.#backend.getShow(id).catch(() => null)));
+      for (const [index, id] of ids.entries()) this.#put(id, fetched[index] ?? null);
+    } catch {
+      // The next change, or a missed-changes reload, brings the tiles back in step.
+    }
+  }
+
+  #put(id: ShowId, show: Show | null): void {
+    const at = this.shows.findIndex((s) => s.id === id);
+    if (show === null) {
+      if (at >= 0) this.shows.splice(at, 1);
+    } else if (at >= 0) {
+      this.shows[at] = show;
+    } else {
+      this.shows.push(show);
+    }
   }
 }
