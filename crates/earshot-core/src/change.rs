@@ -8,8 +8,7 @@
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
-use crate::download::DownloadState;
-use crate::model::{EpisodeId, Progress, ShowId};
+use crate::model::{DownloadState, EpisodeId, Progress, ShowId};
 
 /// Events held for a slow receiver before it starts missing them. A refresh of 500 shows sends
 /// about two per show.

@@ -106,7 +106,7 @@ pub struct Episode {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct EpisodeDownload {
-    pub state: crate::download::DownloadState,
+    pub state: DownloadState,
     pub bytes_done: u64,
     pub bytes_total: Option<u64>,
 }
@@ -176,4 +176,153 @@ pub enum MediaSource {
     Download,
     /// The feed's enclosure address.
     Stream,
+}
+
+// Downloads: what the queue, the disk rules and the library's download rows share.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum DownloadState {
+    Queued,
+    Downloading,
+    Paused,
+    Done,
+    Failed,
+    /// Deleted by the listener or a rule; remembered so it is not fetched again automatically.
+    Removed,
+}
+
+impl DownloadState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DownloadState::Queued => "queued",
+            DownloadState::Downloading => "downloading",
+            DownloadState::Paused => "paused",
+            DownloadState::Done => "done",
+            DownloadState::Failed => "failed",
+            DownloadState::Removed => "removed",
+        }
+    }
+
+    pub(crate) fn parse(text: &str) -> Self {
+        match text {
+            "queued" => DownloadState::Queued,
+            "downloading" => DownloadState::Downloading,
+            "paused" => DownloadState::Paused,
+            "done" => DownloadState::Done,
+            "removed" => DownloadState::Removed,
+            _ => DownloadState::Failed,
+        }
+    }
+}
+
+/// One episode's download.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Download {
+    pub episode_id: EpisodeId,
+    pub show_id: ShowId,
+    pub episode_title: String,
+    pub show_title: String,
+    pub state: DownloadState,
+    /// The finished file (the partial one is this with `.part` added).
+    pub path: String,
+    pub bytes_done: u64,
+    pub bytes_total: Option<u64>,
+    #[serde(skip)]
+    #[specta(skip)]
+    pub validator: Option<String>,
+    /// Why the last attempt failed, in words, and its code.
+    pub error: Option<String>,
+    pub error_code: Option<String>,
+    /// Fetched by a show's automatic-download rule rather than asked for.
+    pub automatic: bool,
+    pub requested_at: UnixTime,
+    pub completed_at: Option<UnixTime>,
+}
+
+/// A running download's progress, or a change of state; what the UI's progress bars show.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct DownloadProgress {
+    pub episode_id: EpisodeId,
+    pub show_id: ShowId,
+    pub state: DownloadState,
+    pub bytes_done: u64,
+    pub bytes_total: Option<u64>,
+    /// Over the last few seconds.
+    pub bytes_per_sec: f64,
+    pub eta_secs: Option<f64>,
+    pub error: Option<String>,
+}
+
+/// Space taken by one show's downloads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ShowUsage {
+    pub show_id: ShowId,
+    pub show_title: String,
+    pub bytes: u64,
+    pub episodes: u32,
+}
+
+/// Space taken by downloads, per show and in all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct DiskUsage {
+    pub shows: Vec<ShowUsage>,
+    pub total_bytes: u64,
+}
+
+/// When a played episode's download is removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase", tag = "kind", content = "days")]
+pub enum AfterPlayed {
+    /// As soon as it is played.
+    Immediately,
+    /// This many days after it was played.
+    AfterDays(u32),
+    #[default]
+    Never,
+}
+
+/// The listener's rules for downloads already on disk.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Retention {
+    pub after_played: AfterPlayed,
+    /// The most all downloads together may take; `None` for no limit.
+    pub limit_bytes: Option<u64>,
+}
+
+/// One finished download, as the rules see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Held {
+    pub episode: EpisodeId,
+    pub bytes: u64,
+    /// When the listener finished it; `None` while unplayed.
+    pub played_at: Option<UnixTime>,
+    pub completed_at: UnixTime,
+    /// Fetched by an automatic-download rule rather than asked for.
+    pub automatic: bool,
+}
+
+/// One of a show's episodes, as the automatic-download rule sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Candidate {
+    pub episode: EpisodeId,
+    pub published_at: Option<UnixTime>,
+    pub played: bool,
+    /// Whether a download exists or once did (queued, done, failed, or removed by the listener
+    /// or a rule): such an episode is never fetched again automatically.
+    pub known: bool,
+}
+
+/// What is known about the partial file from the attempt that wrote it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Partial {
+    /// The strong `ETag`, else the `Last-Modified`, of the body it is a prefix of.
+    pub validator: Option<String>,
+    /// That body's full length.
+    pub total: Option<u64>,
 }

@@ -15,7 +15,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use serde::{Deserialize, Serialize};
 use tokio::sync::{Notify, broadcast};
 use tokio::task::JoinHandle;
 
@@ -24,8 +23,13 @@ use crate::library::Library;
 use crate::model::{EpisodeId, ShowId, UnixTime};
 
 pub use names::{MAX_NAME_BYTES, component, episode_path, extension, is_inside};
-pub use policy::{AfterPlayed, Candidate, Held, Retention, to_fetch, to_remove};
-pub use transfer::{Partial, Timeouts};
+// The data types live in `model`; they are named here too, where they belong in the story.
+pub use crate::model::{
+    AfterPlayed, Candidate, DiskUsage, Download, DownloadProgress, DownloadState, Held, Partial,
+    Retention, ShowUsage,
+};
+pub use policy::{to_fetch, to_remove};
+pub use transfer::Timeouts;
 
 /// Downloads running at once unless the listener sets otherwise.
 pub const DEFAULT_CONCURRENCY: usize = 2;
@@ -35,100 +39,6 @@ const REPUMP_EVERY: Duration = Duration::from_secs(2);
 
 /// How often a running download reports its progress.
 const PROGRESS_EVERY: Duration = Duration::from_millis(250);
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
-#[serde(rename_all = "snake_case")]
-pub enum DownloadState {
-    Queued,
-    Downloading,
-    Paused,
-    Done,
-    Failed,
-    /// Deleted by the listener or a rule; remembered so it is not fetched again automatically.
-    Removed,
-}
-
-impl DownloadState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DownloadState::Queued => "queued",
-            DownloadState::Downloading => "downloading",
-            DownloadState::Paused => "paused",
-            DownloadState::Done => "done",
-            DownloadState::Failed => "failed",
-            DownloadState::Removed => "removed",
-        }
-    }
-
-    pub(crate) fn parse(text: &str) -> Self {
-        match text {
-            "queued" => DownloadState::Queued,
-            "downloading" => DownloadState::Downloading,
-            "paused" => DownloadState::Paused,
-            "done" => DownloadState::Done,
-            "removed" => DownloadState::Removed,
-            _ => DownloadState::Failed,
-        }
-    }
-}
-
-/// One episode's download.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
-#[serde(rename_all = "camelCase")]
-pub struct Download {
-    pub episode_id: EpisodeId,
-    pub show_id: ShowId,
-    pub episode_title: String,
-    pub show_title: String,
-    pub state: DownloadState,
-    /// The finished file (the partial one is this with `.part` added).
-    pub path: String,
-    pub bytes_done: u64,
-    pub bytes_total: Option<u64>,
-    #[serde(skip)]
-    #[specta(skip)]
-    pub validator: Option<String>,
-    /// Why the last attempt failed, in words, and its code.
-    pub error: Option<String>,
-    pub error_code: Option<String>,
-    /// Fetched by a show's automatic-download rule rather than asked for.
-    pub automatic: bool,
-    pub requested_at: UnixTime,
-    pub completed_at: Option<UnixTime>,
-}
-
-/// A running download's progress, or a change of state; what the UI's progress bars show.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
-#[serde(rename_all = "camelCase")]
-pub struct DownloadProgress {
-    pub episode_id: EpisodeId,
-    pub show_id: ShowId,
-    pub state: DownloadState,
-    pub bytes_done: u64,
-    pub bytes_total: Option<u64>,
-    /// Over the last few seconds.
-    pub bytes_per_sec: f64,
-    pub eta_secs: Option<f64>,
-    pub error: Option<String>,
-}
-
-/// Space taken by one show's downloads.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-#[serde(rename_all = "camelCase")]
-pub struct ShowUsage {
-    pub show_id: ShowId,
-    pub show_title: String,
-    pub bytes: u64,
-    pub episodes: u32,
-}
-
-/// Space taken by downloads, per show and in all.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-#[serde(rename_all = "camelCase")]
-pub struct DiskUsage {
-    pub shows: Vec<ShowUsage>,
-    pub total_bytes: u64,
-}
 
 /// A download running in the background, and how to ask it to stop.
 #[derive(Debug)]

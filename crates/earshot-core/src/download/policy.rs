@@ -1,42 +1,7 @@
 //! The rules that keep disk use in check, as pure functions of what is on disk, the listener's
 //! settings and the time: which episodes to fetch after a refresh, and which downloads to remove.
 
-use serde::{Deserialize, Serialize};
-
-use crate::model::{EpisodeId, UnixTime};
-
-/// When a played episode's download is removed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-#[serde(rename_all = "camelCase", tag = "kind", content = "days")]
-pub enum AfterPlayed {
-    /// As soon as it is played.
-    Immediately,
-    /// This many days after it was played.
-    AfterDays(u32),
-    #[default]
-    Never,
-}
-
-/// The listener's rules for downloads already on disk.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-#[serde(rename_all = "camelCase")]
-pub struct Retention {
-    pub after_played: AfterPlayed,
-    /// The most all downloads together may take; `None` for no limit.
-    pub limit_bytes: Option<u64>,
-}
-
-/// One finished download, as the rules see it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Held {
-    pub episode: EpisodeId,
-    pub bytes: u64,
-    /// When the listener finished it; `None` while unplayed.
-    pub played_at: Option<UnixTime>,
-    pub completed_at: UnixTime,
-    /// Fetched by an automatic-download rule rather than asked for.
-    pub automatic: bool,
-}
+use crate::model::{AfterPlayed, Candidate, EpisodeId, Held, Retention, UnixTime};
 
 const DAY: i64 = 24 * 60 * 60;
 
@@ -83,17 +48,6 @@ pub fn to_remove(held: &[Held], rules: &Retention, now: UnixTime) -> Vec<Episode
         removed.push(h.episode);
     }
     removed
-}
-
-/// One of a show's episodes, as the automatic-download rule sees it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Candidate {
-    pub episode: EpisodeId,
-    pub published_at: Option<UnixTime>,
-    pub played: bool,
-    /// Whether a download exists or once did (queued, done, failed, or removed by the listener
-    /// or a rule): such an episode is never fetched again automatically.
-    pub known: bool,
 }
 
 /// The episodes to fetch for a show that keeps its `newest` newest unplayed episodes downloaded:

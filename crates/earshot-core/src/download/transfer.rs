@@ -13,6 +13,7 @@ use std::io::{Seek, Write};
 use url::Url;
 
 use crate::error::{Error, Result};
+use crate::model::Partial;
 
 /// Chunks received but not yet written; past this, reading waits for the disk.
 const WRITE_QUEUE: usize = 1024;
@@ -22,15 +23,6 @@ const FLUSH_EVERY: usize = 4 << 20;
 
 /// Bytes looked at to tell a web page from media.
 const SNIFF_BYTES: usize = 512;
-
-/// What is known about the partial file from the attempt that wrote it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Partial {
-    /// The strong `ETag`, else the `Last-Modified`, of the body it is a prefix of.
-    pub validator: Option<String>,
-    /// That body's full length.
-    pub total: Option<u64>,
-}
 
 /// A response ready to be written: where in the file it starts, and what it is.
 #[derive(Debug)]

@@ -5,9 +5,10 @@
 use sqlx::Row;
 
 use super::Library;
-use crate::download::{Candidate, Download, DownloadState, Held, Partial, ShowUsage};
 use crate::error::{Error, Result};
-use crate::model::{EpisodeId, ShowId, UnixTime};
+use crate::model::{
+    Candidate, Download, DownloadState, EpisodeId, Held, Partial, ShowId, ShowUsage, UnixTime,
+};
 
 const DOWNLOAD_COLUMNS: &str = "d.episode_id, e.show_id, e.title AS episode_title, \
      s.title AS show_title, d.state, d.path, d.bytes_done, d.bytes_total, d.validator, d.error, \

@@ -2,9 +2,8 @@
 
 use super::prepare::Unpacker;
 use super::{FeedMeta, FeedState};
-use crate::download::DownloadState;
 use crate::feed::{Credentials, sanitize_notes};
-use crate::model::{Episode, EpisodeDownload, EpisodeId, Progress, Show, ShowId};
+use crate::model::{DownloadState, Episode, EpisodeDownload, EpisodeId, Progress, Show, ShowId};
 
 #[derive(sqlx::FromRow)]
 pub(super) struct ShowRow {
