@@ -8,6 +8,7 @@
 mod engine;
 #[cfg(feature = "test-fixtures")]
 pub mod fixtures;
+mod phase;
 mod state;
 
 use std::sync::mpsc;
