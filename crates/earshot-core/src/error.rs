@@ -37,6 +37,14 @@ pub enum Error {
     DiskFull { path: String },
     #[error("The download folder {path} cannot be used: {detail}. Choose another in Settings")]
     DownloadFolder { path: String, detail: String },
+    #[error(
+        "{url} says it is “{title}”, which you already follow (both give the same podcast:guid). Follow it as a show of its own only if it is a different show"
+    )]
+    ClaimsFollowedShow {
+        url: String,
+        title: String,
+        show: crate::model::ShowId,
+    },
     #[error("{what} was not found in the library")]
     NotFound { what: String },
     #[error(
@@ -65,6 +73,8 @@ pub enum ErrorCode {
     NotMedia,
     DiskFull,
     DownloadFolder,
+    /// The feed gives the `podcast:guid` of a show already followed.
+    ClaimsFollowedShow,
     NotFound,
     NewerDatabase,
     Database,
@@ -85,6 +95,7 @@ impl Error {
             Error::Incomplete { .. } => ErrorCode::Network,
             Error::DiskFull { .. } => ErrorCode::DiskFull,
             Error::DownloadFolder { .. } => ErrorCode::DownloadFolder,
+            Error::ClaimsFollowedShow { .. } => ErrorCode::ClaimsFollowedShow,
             Error::NotFound { .. } => ErrorCode::NotFound,
             Error::NewerDatabase { .. } => ErrorCode::NewerDatabase,
             Error::Database(_) | Error::Migrate(_) => ErrorCode::Database,

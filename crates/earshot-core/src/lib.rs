@@ -137,10 +137,22 @@ impl Core {
 
     /// Subscribes to the feed at `input` (any form [`feed::normalize_feed_url`] accepts, with
     /// `user:password@` for a private feed, or a web page that announces its feed) and returns
-    /// the show. Subscribing again to a feed already in the library (the same address, the same
-    /// address after redirects, or the same `podcast:guid`) returns the existing show. Nothing is
-    /// written unless the feed was fetched and parsed.
+    /// the show. Subscribing again to a feed already in the library (the same address, or the
+    /// same address after redirects) returns the existing show. A feed at another address that
+    /// gives a followed show's `podcast:guid` is refused with [`Error::ClaimsFollowedShow`]
+    /// (real feeds copy guids from templates): [`Core::subscribe_with`] can follow it anyway.
+    /// Nothing is written unless the feed was fetched and parsed.
     pub async fn subscribe(&self, input: &str, now: UnixTime) -> Result<Show> {
+        self.subscribe_with(input, SameGuid::Refuse, now).await
+    }
+
+    /// [`Core::subscribe`], saying what to do with a feed that claims a followed show's guid.
+    pub async fn subscribe_with(
+        &self,
+        input: &str,
+        same_guid: SameGuid,
+        now: UnixTime,
+    ) -> Result<Show> {
         let url = feed::normalize_feed_url(input)?;
         let (url, credentials) = feed::split_credentials(url);
         if let Some(id) = self.library.show_id_for_url(url.as_str()).await? {
@@ -178,14 +190,17 @@ impl Core {
                 return self.library.show(id).await;
             }
         }
-        if let Some(guid) = &parsed.feed.podcast_guid
+        if same_guid == SameGuid::Refuse
+            && let Some(guid) = &parsed.feed.podcast_guid
             && let Some(id) = self.library.show_id_for_podcast_guid(guid).await?
         {
-            tracing::info!(
-                show = id.0,
-                "already subscribed under the same podcast:guid"
-            );
-            return self.library.show(id).await;
+            let followed = self.library.show(id).await?;
+            tracing::info!(show = id.0, "the feed gives a followed show's podcast:guid");
+            return Err(Error::ClaimsFollowedShow {
+                url: feed_url.to_string(),
+                title: followed.title,
+                show: id,
+            });
         }
         let meta = library::FeedMeta {
             body_sha256: Some(hex(&Sha256::digest(&fetched.body))),
@@ -425,6 +440,18 @@ impl Core {
     pub async fn close(&self) {
         self.library.close().await;
     }
+}
+
+/// What [`Core::subscribe_with`] does with a new feed that gives the `podcast:guid` of a show
+/// already followed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub enum SameGuid {
+    /// Refuse it, naming the followed show.
+    #[default]
+    Refuse,
+    /// Follow it as a show of its own.
+    FollowSeparately,
 }
 
 /// What an OPML import did.

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use earshot_core::{Core, CoreConfig, ErrorCode, Progress};
+use earshot_core::{Core, CoreConfig, ErrorCode, Progress, SameGuid};
 use earshot_testkit::{FixtureServer, Route};
 
 const NOW: i64 = 1_795_000_000;
@@ -277,17 +277,40 @@ async fn the_same_show_by_another_road_is_recognised() {
         .await
         .expect("recognised");
     assert_eq!(again.id, show.id);
-    // The same podcast:guid at another address.
-    server.route(
-        "/mirror.xml",
-        Route::ok("application/rss+xml", fixture_feed(&server.base())),
-    );
-    let mirror = core
-        .subscribe(&server.url("/mirror.xml"), NOW)
-        .await
-        .expect("recognised");
-    assert_eq!(mirror.id, show.id);
     assert_eq!(core.shows().await.expect("shows").len(), 1);
+}
+
+#[tokio::test]
+async fn a_feed_claiming_a_followed_show_s_guid_is_named_and_can_be_followed_anyway() {
+    let (server, _dir, core) = setup().await;
+    let show = core
+        .subscribe(&server.url("/feed.xml"), NOW)
+        .await
+        .expect("subscribed");
+    // Another address whose feed copies the followed show's podcast:guid.
+    server.route(
+        "/copy.xml",
+        Route::ok(
+            "application/rss+xml",
+            fixture_feed(&server.base()).replace("The Backend Hour", "A Different Show"),
+        ),
+    );
+    let error = core
+        .subscribe(&server.url("/copy.xml"), NOW)
+        .await
+        .expect_err("the claim is named, not silently merged");
+    assert_eq!(error.code(), ErrorCode::ClaimsFollowedShow);
+    let message = error.to_string();
+    assert!(message.contains("“The Backend Hour”"), "{message}");
+    assert!(message.contains("already follow"), "{message}");
+    assert_eq!(core.shows().await.expect("shows").len(), 1);
+    let separate = core
+        .subscribe_with(&server.url("/copy.xml"), SameGuid::FollowSeparately, NOW)
+        .await
+        .expect("followed as its own show");
+    assert_ne!(separate.id, show.id);
+    assert_eq!(separate.title, "A Different Show");
+    assert_eq!(core.shows().await.expect("shows").len(), 2);
 }
 
 #[tokio::test]

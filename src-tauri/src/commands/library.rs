@@ -1,7 +1,7 @@
 use earshot_core::opml::OpmlProblem;
 use earshot_core::{
-    Chapter, Episode, EpisodeId, EpisodeList, EpisodeQuery, RefreshOutcome, SearchResults, Show,
-    ShowId, ShowRefreshed,
+    Chapter, Episode, EpisodeId, EpisodeList, EpisodeQuery, RefreshOutcome, SameGuid,
+    SearchResults, Show, ShowId, ShowRefreshed,
 };
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, State};
@@ -11,10 +11,19 @@ use crate::error::CommandError;
 use crate::{App, unix_now};
 
 /// Subscribes to a feed by its address (also `feed://`, `itpc://`, `podcast://` or a bare host).
+/// A feed that gives a followed show's `podcast:guid` is refused with `claims_followed_show`
+/// unless `sameGuid` says to follow it separately.
 #[tauri::command]
 #[specta::specta]
-pub async fn subscribe(app: State<'_, App>, url: String) -> Result<Show, CommandError> {
-    Ok(app.core.subscribe(&url, unix_now()).await?)
+pub async fn subscribe(
+    app: State<'_, App>,
+    url: String,
+    same_guid: Option<SameGuid>,
+) -> Result<Show, CommandError> {
+    Ok(app
+        .core
+        .subscribe_with(&url, same_guid.unwrap_or_default(), unix_now())
+        .await?)
 }
 
 #[tauri::command]

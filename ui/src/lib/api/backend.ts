@@ -20,6 +20,7 @@ import {
   type PlayerState,
   type RefreshOutcome,
   type RefreshProgress,
+  type SameGuid,
   type SearchResults,
   type Show,
   type ShowId,
@@ -46,7 +47,8 @@ function unwrap<T>(outcome: Outcome<T>): T {
 export type Unlisten = () => void;
 
 export interface Backend {
-  subscribe(url: string): Promise<Show>;
+  /** Fails with `claims_followed_show` for a feed giving a followed show's guid, unless told to follow it separately. */
+  subscribe(url: string, sameGuid?: SameGuid): Promise<Show>;
   listShows(): Promise<Show[]>;
   getShow(showId: ShowId): Promise<Show>;
   getEpisodes(showId: ShowId, query: EpisodeQuery): Promise<EpisodeList>;
@@ -112,7 +114,7 @@ export interface Backend {
 }
 
 export const tauriBackend: Backend = {
-  subscribe: async (url) => unwrap(await commands.subscribe(url)),
+  subscribe: async (url, sameGuid) => unwrap(await commands.subscribe(url, sameGuid ?? null)),
   listShows: async () => unwrap(await commands.listShows()),
   getShow: async (showId) => unwrap(await commands.getShow(showId)),
   getEpisodes: async (showId, query) => unwrap(await commands.getEpisodes(showId, query)),

@@ -8,8 +8,12 @@ import * as __TAURI_EVENT from "@tauri-apps/api/event";
 
 /** Commands */
 export const commands = {
-	/**  Subscribes to a feed by its address (also `feed://`, `itpc://`, `podcast://` or a bare host). */
-	subscribe: (url: string) => typedError<Show, CommandError>(__TAURI_INVOKE("subscribe", { url })),
+	/**
+	 *  Subscribes to a feed by its address (also `feed://`, `itpc://`, `podcast://` or a bare host).
+	 *  A feed that gives a followed show's `podcast:guid` is refused with `claims_followed_show`
+	 *  unless `sameGuid` says to follow it separately.
+	 */
+	subscribe: (url: string, sameGuid: SameGuid | null) => typedError<Show, CommandError>(__TAURI_INVOKE("subscribe", { url, sameGuid })),
 	listShows: () => typedError<Show[], CommandError>(__TAURI_INVOKE("list_shows")),
 	getShow: (showId: ShowId) => typedError<Show, CommandError>(__TAURI_INVOKE("get_show", { showId })),
 	/**  A page of a show's episodes, filtered and ordered, with how many pass the filter in all. */
@@ -294,7 +298,9 @@ export type EpisodeQuery = {
 };
 
 /**  A small, stable classification of [`Error`] that crosses to the UI. */
-export type ErrorCode = "invalid_url" | "network" | "http_status" | "gone" | "not_a_feed" | "too_large" | "invalid_opml" | "not_media" | "disk_full" | "download_folder" | "not_found" | "newer_database" | "database" | "io";
+export type ErrorCode = "invalid_url" | "network" | "http_status" | "gone" | "not_a_feed" | "too_large" | "invalid_opml" | "not_media" | "disk_full" | "download_folder" | 
+/**  The feed gives the `podcast:guid` of a show already followed. */
+"claims_followed_show" | "not_found" | "newer_database" | "database" | "io";
 
 /**  A way to support the show (`podcast:funding`). */
 export type Funding = {
@@ -412,6 +418,16 @@ export type RefreshProgress = {
 
 /**  A refresh of every show moved on: `done` of `total`, and the show that just finished. */
 export type RefreshProgressed = RefreshProgress;
+
+/**
+ *  What [`Core::subscribe_with`] does with a new feed that gives the `podcast:guid` of a show
+ *  already followed.
+ */
+export type SameGuid = 
+/**  Refuse it, naming the followed show. */
+"refuse" | 
+/**  Follow it as a show of its own. */
+"followSeparately";
 
 export type SearchResults = {
 	shows: ShowHit[],

@@ -3,7 +3,7 @@
 // that show episodes hear the same events through `onChange`. Only when changes were missed is
 // everything reloaded (`version` tells open pages to reload too).
 import type { Backend, Unlisten } from "../api/backend";
-import type { Change, RefreshProgress, Show, ShowId } from "../ipc/bindings";
+import type { Change, RefreshProgress, SameGuid, Show, ShowId } from "../ipc/bindings";
 
 /** More changed shows than this at once are fetched as one list. */
 const ONE_BY_ONE = 20;
@@ -76,8 +76,8 @@ export class LibraryStore {
     }
   }
 
-  subscribe(url: string): Promise<Show> {
-    return this.#backend.subscribe(url);
+  subscribe(url: string, sameGuid?: SameGuid): Promise<Show> {
+    return this.#backend.subscribe(url, sameGuid);
   }
 
   find(id: ShowId): Show | undefined {

@@ -19,20 +19,18 @@ const idle: PlayerState = {
 };
 
 export class PlayerStore {
-  state: PlayerState = $state(idle);
+  /** Replaced whole on every change (several times a second while playing), never mutated. */
+  state: PlayerState = $state.raw(idle);
+  // Derived values only notify their readers when they change, not at every position tick: a
+  // list of a thousand rows that asks "is this row the current one?" is asked again only when
+  // the episode or the play state changes.
+  readonly isPlaying: boolean = $derived(this.state.status === "playing" || this.state.status === "buffering");
+  readonly currentEpisode: EpisodeId | null = $derived(this.state.track?.id ?? null);
   readonly #backend: Backend;
   #unlisten: Unlisten | null = null;
 
   constructor(backend: Backend) {
     this.#backend = backend;
-  }
-
-  get isPlaying(): boolean {
-    return this.state.status === "playing" || this.state.status === "buffering";
-  }
-
-  get currentEpisode(): EpisodeId | null {
-    return this.state.track?.id ?? null;
   }
 
   async start(): Promise<void> {
