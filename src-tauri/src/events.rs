@@ -5,8 +5,7 @@ use earshot_core::{Change, DownloadProgress, Episode, RefreshProgress};
 use earshot_player::PlayerState;
 use serde::{Deserialize, Serialize};
 
-/// The player's whole state, sent on every change (position at least 4 times a second while
-/// playing).
+/// The player's whole state, sent on every change; a playing track's position once a second.
 #[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
 pub struct PlaybackChanged(pub PlayerState);
 

@@ -2,13 +2,13 @@
 //! player state to the UI, saving the listener's place (rules in `earshot_core::progress`), and
 //! carrying out what the core decides follows an episode's end (`Core::episode_finished`).
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use earshot_core::progress::{Moment, Observed, place_to_save, progress_at};
 use earshot_core::{AtEnd, Core, EpisodeId, MediaSource, PlayRequest, ShowId};
 use earshot_player::{
-    Origin, PlayerError, PlayerErrorCode, PlayerHandle, PlayerState, SleepRequest, SleepTimer,
-    Status, Track,
+    Origin, POSITION_VIEW_EVERY_SECS, PlayerError, PlayerErrorCode, PlayerHandle, PlayerState,
+    SleepRequest, SleepTimer, Status, Track,
 };
 use tauri::{AppHandle, Manager};
 use tauri_specta::Event;
@@ -106,10 +106,35 @@ impl Playback {
         let mut to_ui = player.subscribe();
         let ui = app.clone();
         tauri::async_runtime::spawn(async move {
-            while to_ui.changed().await.is_ok() {
+            // Every change at once, the clock of a playing track once a second
+            // (`PlayerState::worth_showing`); a tick held back is sent when its second is up.
+            let mut shown: Option<(PlayerState, Instant)> = None;
+            let mut held_back = false;
+            loop {
+                let wait = shown.as_ref().map_or(Duration::ZERO, |(_, at)| {
+                    Duration::from_secs_f64(POSITION_VIEW_EVERY_SECS).saturating_sub(at.elapsed())
+                });
+                let more = if held_back {
+                    tokio::time::timeout(wait, to_ui.changed())
+                        .await
+                        .unwrap_or(Ok(()))
+                        .is_ok()
+                } else {
+                    to_ui.changed().await.is_ok()
+                };
+                if !more {
+                    break;
+                }
                 let state = to_ui.borrow_and_update().clone();
-                if let Err(error) = PlaybackChanged(state).emit(&ui) {
-                    tracing::debug!(%error, "playback event not delivered");
+                let due = shown
+                    .as_ref()
+                    .is_none_or(|(last, at)| state.worth_showing(last, at.elapsed().as_secs_f64()));
+                held_back = !due;
+                if due {
+                    if let Err(error) = PlaybackChanged(state.clone()).emit(&ui) {
+                        tracing::debug!(%error, "playback event not delivered");
+                    }
+                    shown = Some((state, Instant::now()));
                 }
             }
         });

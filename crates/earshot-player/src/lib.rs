@@ -17,8 +17,8 @@ use std::thread::JoinHandle;
 use tokio::sync::watch;
 
 pub use state::{
-    Origin, PlayerError, PlayerErrorCode, PlayerState, RewindOnResume, SLEEP_FADE_SECS,
-    SleepRequest, SleepTimer, Status, Track, resume_from, sleep_fade,
+    Origin, POSITION_VIEW_EVERY_SECS, PlayerError, PlayerErrorCode, PlayerState, RewindOnResume,
+    SLEEP_FADE_SECS, SleepRequest, SleepTimer, Status, Track, resume_from, sleep_fade,
 };
 
 /// Lowest and highest playback rates offered.

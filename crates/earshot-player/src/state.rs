@@ -180,11 +180,56 @@ impl PlayerState {
     pub fn is_playing(&self) -> bool {
         matches!(self.status, Status::Playing | Status::Buffering)
     }
+
+    /// Whether a view that showed `shown` `since_secs` ago should be shown this state now: at
+    /// once for any change but the position moving on, and for that at most every
+    /// [`POSITION_VIEW_EVERY_SECS`] (a clock shows seconds; redrawing a window five times a
+    /// second for it costs more than the audio does).
+    pub fn worth_showing(&self, shown: &PlayerState, since_secs: f64) -> bool {
+        if self == shown {
+            return false;
+        }
+        let only_moved = PlayerState {
+            position_secs: shown.position_secs,
+            ..self.clone()
+        } == *shown;
+        !only_moved || since_secs >= POSITION_VIEW_EVERY_SECS
+    }
 }
+
+/// How often a view needs a playing track's position.
+pub const POSITION_VIEW_EVERY_SECS: f64 = 1.0;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn views_see_every_change_at_once_and_the_clock_once_a_second() {
+        let shown = PlayerState {
+            status: Status::Playing,
+            position_secs: 10.0,
+            ..PlayerState::default()
+        };
+        let ticked = PlayerState {
+            position_secs: 10.2,
+            ..shown.clone()
+        };
+        assert!(!ticked.worth_showing(&shown, 0.2));
+        assert!(ticked.worth_showing(&shown, 1.0));
+        let paused = PlayerState {
+            status: Status::Paused,
+            ..ticked.clone()
+        };
+        assert!(paused.worth_showing(&shown, 0.2));
+        let seeking = PlayerState {
+            seeking: true,
+            position_secs: 300.0,
+            ..shown.clone()
+        };
+        assert!(seeking.worth_showing(&shown, 0.1));
+        assert!(!shown.worth_showing(&shown, 5.0));
+    }
 
     #[test]
     fn a_long_pause_rewinds_a_little() {
