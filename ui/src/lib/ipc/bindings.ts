@@ -351,10 +351,7 @@ export type Placement =
 /**  At the end. */
 "last";
 
-/**
- *  The player's whole state, sent on every change (position at least 4 times a second while
- *  playing).
- */
+/**  The player's whole state, sent on every change; a playing track's position once a second. */
 export type PlaybackChanged = PlayerState;
 
 /**  A playback failure as the listener should read it. */
