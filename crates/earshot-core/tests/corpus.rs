@@ -9,7 +9,7 @@
 use std::collections::{BTreeSet, HashSet};
 use std::path::PathBuf;
 
-use earshot_core::feed::{ParsedFeed, parse_feed};
+use earshot_core::feed::{ParsedFeed, parse_feed, sanitize_notes};
 use url::Url;
 
 /// What one fixture must parse to.
@@ -369,6 +369,16 @@ const CORPUS: &[Expect] = &[
         episodes: 2,
         ..NONE
     },
+    // Written for Earshot: an Atom podcast whose audio is in `<link rel="enclosure">`, one entry
+    // with `<content type="XHTML">`, which feed-rs refuses (the whole document with it).
+    Expect {
+        file: "earshot_atom_enclosure_links.xml",
+        episodes: 3,
+        first_enclosure: Some("https://media.atom-radio.example/ep3.mp3"),
+        last_enclosure: Some("https://media.atom-radio.example/ep1.ogg"),
+        artwork: Some("https://atom-radio.example/logo.png"),
+        ..NONE
+    },
 ];
 
 fn dir() -> PathBuf {
@@ -605,6 +615,60 @@ fn a_feed_without_guids_is_identified_by_its_enclosures() {
             "https://fixtures.example/test.mp3",
             "B",
             "https://fixtures.example/test2.ogg"
+        ]
+    );
+}
+
+#[test]
+fn an_atom_podcast_plays_its_enclosure_links_and_keeps_its_xhtml_notes() {
+    let feed = parse("earshot_atom_enclosure_links.xml").expect("parses");
+    let files: Vec<_> = feed
+        .episodes
+        .iter()
+        .map(|e| {
+            (
+                e.enclosure_url.as_deref(),
+                e.enclosure_type.as_deref(),
+                e.enclosure_length,
+                e.link.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        files,
+        [
+            (
+                Some("https://media.atom-radio.example/ep3.mp3"),
+                Some("audio/mpeg"),
+                Some(31_337_000),
+                Some("https://atom-radio.example/3")
+            ),
+            (
+                Some("https://media.atom-radio.example/ep2.m4a"),
+                Some("audio/mp4"),
+                Some(20_480_000),
+                Some("https://atom-radio.example/2")
+            ),
+            (
+                Some("https://media.atom-radio.example/ep1.ogg"),
+                Some("audio/ogg"),
+                None,
+                Some("https://atom-radio.example/1")
+            ),
+        ]
+    );
+    let notes: Vec<String> = feed
+        .episodes
+        .iter()
+        .map(|e| sanitize_notes(&e.notes, None))
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            "<div><p>Notes with <em>inline</em> markup.</p></div>",
+            "<p>A relative enclosure under xml:base.</p>",
+            "<p>Show notes: <a href=\"https://atom-radio.example/1/links\" \
+             rel=\"noopener noreferrer nofollow\">https://atom-radio.example/1/links</a></p>",
         ]
     );
 }

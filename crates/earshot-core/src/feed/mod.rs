@@ -7,6 +7,7 @@ mod extras;
 mod fetch;
 mod notes;
 mod parse;
+mod salvage;
 
 pub use discover::feed_links;
 pub use duration::parse_duration;

@@ -3,11 +3,13 @@
 
 use url::Url;
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 use super::duration::parse_duration;
 use super::extras::{self, Funding, ItemExtras, Person, Transcript};
 use super::notes::sanitize_notes;
+use super::salvage::salvage;
 use crate::model::UnixTime;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -68,9 +70,21 @@ pub fn parse_feed(body: &[u8], feed_url: &Url) -> Result<ParsedFeed, String> {
     let body = repaired.as_deref().unwrap_or(body);
     // feed-rs only takes `<rss>` with a version it knows; an unversioned one is read as RSS 2.0.
     let versioned = with_rss_version(body);
-    let feed = parser
-        .parse(versioned.as_deref().unwrap_or(body))
-        .map_err(|e| describe_parse_error(body, &e))?;
+    let doc = versioned.as_deref().unwrap_or(body);
+    // One element feed-rs does not support fails the whole document: then read what can be read.
+    let (feed, doc) = match parser.parse(doc) {
+        Ok(feed) => (feed, Cow::Borrowed(doc)),
+        Err(error) => {
+            // Named in the log, never with credentials.
+            let mut shown = feed_url.clone();
+            let _ = shown.set_username("");
+            let _ = shown.set_password(None);
+            match salvage(doc, &parser, &error, shown.as_str()) {
+                Some((feed, salvaged)) => (feed, Cow::Owned(salvaged)),
+                None => return Err(describe_parse_error(body, &error)),
+            }
+        }
+    };
 
     let title = feed
         .title
@@ -87,8 +101,8 @@ pub fn parse_feed(body: &[u8], feed_url: &Url) -> Result<ParsedFeed, String> {
         .map(|t| t.content.as_str())
         .unwrap_or_default();
     // feed-rs misreads `MM:SS` and knows nothing of the podcast namespace; the raw scan fills in,
-    // when its items line up with feed-rs's entries.
-    let extras = extras::scan(body);
+    // when its items line up with feed-rs's entries (so it scans the document feed-rs read).
+    let extras = extras::scan(&doc);
     // The show's square artwork (`itunes:image`) before RSS's small `<image>` logo.
     let artwork_url = extras
         .channel
@@ -164,30 +178,6 @@ fn parse_entry(
     item: Option<&ItemExtras>,
 ) -> ParsedEpisode {
     let itunes_duration = item.map(|i| i.duration.as_deref().and_then(parse_duration));
-    // The first audio `<enclosure>`, else the first audio file, else the first file. feed-rs puts
-    // the `<enclosure>`s and loose `media:content` in the last media object, after any
-    // `media:group`: they come first.
-    let files = || {
-        let (loose, groups) = entry
-            .media
-            .split_last()
-            .map_or((None, &[][..]), |(last, rest)| (Some(last), rest));
-        loose
-            .into_iter()
-            .chain(groups)
-            .flat_map(|m| m.content.iter())
-            .filter(|c| c.url.is_some())
-    };
-    let is_audio = |c: &feed_rs::model::MediaContent| match &c.content_type {
-        Some(t) if t.essence().to_string() != "application/octet-stream" => {
-            t.ty().as_str() == "audio"
-        }
-        _ => c
-            .url
-            .as_ref()
-            .and_then(|u| mime_from_extension(u.as_str()))
-            .is_some_and(|m| m.starts_with("audio/")),
-    };
     let declared: Vec<Url> = item
         .map(|i| {
             i.enclosures
@@ -196,29 +186,28 @@ fn parse_entry(
                 .collect()
         })
         .unwrap_or_default();
-    let is_declared =
-        |c: &feed_rs::model::MediaContent| c.url.as_ref().is_some_and(|u| declared.contains(u));
-    let enclosure = files()
-        .find(|c| is_declared(c) && is_audio(c))
-        .or_else(|| files().find(|c| is_audio(c)))
-        .or_else(|| files().next());
+    let files = files(entry, feed_url, &declared);
+    // The first audio `<enclosure>`, else the first audio file, else the first file.
+    let enclosure = files
+        .iter()
+        .find(|f| f.declared && f.is_audio())
+        .or_else(|| files.iter().find(|f| f.is_audio()))
+        .or_else(|| files.first());
     let from_media = || {
         entry
             .media
             .iter()
             .find_map(|m| m.duration)
-            .or_else(|| enclosure.and_then(|c| c.duration))
+            .or_else(|| enclosure.and_then(|f| f.duration))
             .map(|d| d.as_secs_f64())
     };
     let duration = match itunes_duration {
         Some(Some(secs)) => Some(secs),
-        Some(None) => enclosure.and_then(|c| c.duration).map(|d| d.as_secs_f64()),
+        Some(None) => enclosure.and_then(|f| f.duration).map(|d| d.as_secs_f64()),
         None => from_media(),
     }
     .filter(|d| *d > 0.0);
-    let enclosure_url = enclosure
-        .and_then(|c| c.url.as_ref())
-        .map(|u| u.to_string());
+    let enclosure_url = enclosure.map(|f| f.url.clone());
     let notes = entry
         .content
         .as_ref()
@@ -254,9 +243,7 @@ fn parse_entry(
     } else {
         entry.id.trim().to_string()
     };
-    let declared_type = enclosure
-        .and_then(|c| c.content_type.as_ref())
-        .map(|t| t.to_string());
+    let declared_type = enclosure.and_then(|f| f.mime.clone());
     let enclosure_type = match declared_type {
         Some(t) if !t.is_empty() && t != "application/octet-stream" => Some(t),
         declared => enclosure_url
@@ -287,12 +274,17 @@ fn parse_entry(
         duration_secs: duration,
         enclosure_type,
         enclosure_length: enclosure
-            .and_then(|c| c.size)
+            .and_then(|f| f.length)
             .and_then(|s| i64::try_from(s).ok())
             .filter(|s| *s > 0),
         enclosure_url,
         notes: notes.trim().to_string(),
-        link: entry.links.first().map(|l| l.href.clone()),
+        // An Atom entry may list its audio (`rel="enclosure"`) before its page.
+        link: entry
+            .links
+            .iter()
+            .find(|l| !is_enclosure_link(l))
+            .map(|l| l.href.clone()),
         season: item.season,
         episode_number: item.episode,
         episode_type: item.episode_type,
@@ -311,6 +303,88 @@ fn parse_entry(
             .collect(),
         persons: item.persons,
     }
+}
+
+/// A file an entry offers: the content of a media object (RSS `<enclosure>`, `media:content`) or
+/// an Atom `<link rel="enclosure">`.
+struct MediaFile {
+    url: String,
+    /// The media type as declared, parameters and all.
+    mime: Option<String>,
+    length: Option<u64>,
+    duration: Option<std::time::Duration>,
+    /// One of the item's RSS `<enclosure>`s, rather than a `media:content` or a link.
+    declared: bool,
+}
+
+impl MediaFile {
+    /// By its declared type, else (none, or `application/octet-stream`) by its extension.
+    fn is_audio(&self) -> bool {
+        let essence = self
+            .mime
+            .as_deref()
+            .map(|m| m.split(';').next().unwrap_or_default().trim())
+            .filter(|m| !m.is_empty() && !m.eq_ignore_ascii_case("application/octet-stream"));
+        match essence {
+            Some(essence) => essence
+                .get(..6)
+                .is_some_and(|ty| ty.eq_ignore_ascii_case("audio/")),
+            None => mime_from_extension(&self.url).is_some_and(|m| m.starts_with("audio/")),
+        }
+    }
+}
+
+/// The files of `entry` in order of preference when types are alike: feed-rs puts the
+/// `<enclosure>`s and loose `media:content` in the last media object, after any `media:group`,
+/// so they come first; Atom's enclosure links (which feed-rs leaves among the links) come last.
+fn files(entry: &feed_rs::model::Entry, feed_url: &Url, declared: &[Url]) -> Vec<MediaFile> {
+    let (loose, groups) = entry
+        .media
+        .split_last()
+        .map_or((None, &[][..]), |(last, rest)| (Some(last), rest));
+    let media = loose
+        .into_iter()
+        .chain(groups)
+        .flat_map(|m| m.content.iter())
+        .filter_map(|c| {
+            let url = c.url.as_ref()?;
+            Some(MediaFile {
+                url: url.to_string(),
+                mime: c.content_type.as_ref().map(|t| t.to_string()),
+                length: c.size,
+                duration: c.duration,
+                declared: declared.contains(url),
+            })
+        });
+    let links = entry
+        .links
+        .iter()
+        .filter(|l| is_enclosure_link(l))
+        .filter_map(|l| {
+            let url = feed_url
+                .join(l.href.trim())
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https"))?;
+            Some(MediaFile {
+                url: url.into(),
+                mime: l
+                    .media_type
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_owned),
+                length: l.length,
+                duration: None,
+                declared: false,
+            })
+        });
+    media.chain(links).collect()
+}
+
+fn is_enclosure_link(link: &feed_rs::model::Link) -> bool {
+    link.rel
+        .as_deref()
+        .is_some_and(|r| r.trim().eq_ignore_ascii_case("enclosure"))
 }
 
 /// `body` with `version="2.0"` added to its root element when that is an `<rss>` without a
@@ -542,6 +616,129 @@ mod tests {
                 "https://cdn.example/4.mp4"
             ]
         );
+    }
+
+    #[test]
+    fn an_atom_enclosure_link_is_the_episodes_file() {
+        let xml = br#"<feed xmlns="http://www.w3.org/2005/Atom" xmlns:media="http://search.yahoo.com/mrss/">
+            <title>Atom show</title>
+            <entry><id>1</id><title>One</title>
+              <link rel="enclosure" href="/audio/1.mp3" type="audio/mpeg" length="4321"/>
+              <link href="https://show.example/1"/></entry>
+            <entry><id>2</id><title>Two</title>
+              <link rel="alternate" href="https://show.example/2"/>
+              <link rel="enclosure" href="https://cdn.example/2.jpg" type="image/jpeg"/>
+              <link rel="enclosure" href="https://cdn.example/2.ogg"/></entry>
+            <entry><id>3</id><title>Three</title>
+              <media:content url="https://cdn.example/3.m4a" type="audio/mp4"/>
+              <link rel="enclosure" href="https://cdn.example/3.mp3" type="audio/mpeg"/></entry>
+            <entry><id>4</id><title>Four</title><link href="https://show.example/4"/></entry>
+        </feed>"#;
+        let feed = parse_feed(xml, &url()).unwrap();
+        let one = &feed.episodes[0];
+        assert_eq!(
+            one.enclosure_url.as_deref(),
+            Some("https://show.example/audio/1.mp3")
+        );
+        assert_eq!(one.enclosure_type.as_deref(), Some("audio/mpeg"));
+        assert_eq!(one.enclosure_length, Some(4321));
+        assert_eq!(one.link.as_deref(), Some("https://show.example/1"));
+        // The audio one, its type from its extension.
+        let two = &feed.episodes[1];
+        assert_eq!(
+            two.enclosure_url.as_deref(),
+            Some("https://cdn.example/2.ogg")
+        );
+        assert_eq!(two.enclosure_type.as_deref(), Some("audio/ogg"));
+        assert_eq!(two.link.as_deref(), Some("https://show.example/2"));
+        // Other media comes first.
+        assert_eq!(
+            feed.episodes[2].enclosure_url.as_deref(),
+            Some("https://cdn.example/3.m4a")
+        );
+        assert_eq!(feed.episodes[3].enclosure_url, None);
+        assert_eq!(
+            feed.episodes[3].link.as_deref(),
+            Some("https://show.example/4")
+        );
+    }
+
+    #[test]
+    fn an_unsupported_text_type_in_one_entry_spoils_nothing() {
+        // feed-rs refuses the whole document for `XHTML` (not `xhtml`) and for any type but
+        // `plain` and `html` on a `media:` text.
+        let xml = br#"<feed xmlns="http://www.w3.org/2005/Atom" xmlns:media="http://search.yahoo.com/mrss/">
+            <title>Atom show</title>
+            <entry><id>1</id><title>One</title>
+              <content type="XHTML"><div xmlns="http://www.w3.org/1999/xhtml"><p>Inner <b>markup</b></p></div></content>
+              <link rel="enclosure" href="https://cdn.example/1.mp3" type="audio/mpeg"/></entry>
+            <entry><id>2</id><title type="text/plain">Two</title>
+              <media:description type="xhtml">About two</media:description>
+              <media:thumbnail url="https://cdn.example/2.jpg"/>
+              <link rel="enclosure" href="https://cdn.example/2.mp3" type="audio/mpeg"/></entry>
+            <entry><id>3</id><title>Three</title><content type="xhtml"><div>x</div></content></entry>
+        </feed>"#;
+        let feed = parse_feed(xml, &url()).unwrap();
+        assert_eq!(feed.title, "Atom show");
+        let titles: Vec<&str> = feed.episodes.iter().map(|e| e.title.as_str()).collect();
+        assert_eq!(titles, ["One", "Two", "Three"]);
+        let one = &feed.episodes[0];
+        assert_eq!(
+            sanitize_notes(&one.notes, None),
+            "<div><p>Inner <b>markup</b></p></div>"
+        );
+        assert_eq!(
+            one.enclosure_url.as_deref(),
+            Some("https://cdn.example/1.mp3")
+        );
+        assert_eq!(feed.episodes[1].notes, "About two");
+        assert_eq!(
+            feed.episodes[1].enclosure_url.as_deref(),
+            Some("https://cdn.example/2.mp3")
+        );
+    }
+
+    #[test]
+    fn what_cannot_be_read_of_an_entry_is_left_out_and_the_rest_kept() {
+        // feed-rs takes `plain` or `html` on a `media:title`, not `text`. The items around it keep
+        // their iTunes extras.
+        let xml = br#"<rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"
+              xmlns:media="http://search.yahoo.com/mrss/"><channel><title>t</title>
+            <item><guid>1</guid><itunes:duration>1:00</itunes:duration>
+              <enclosure url="https://cdn.example/1.mp3" type="audio/mpeg"/></item>
+            <item><guid>2</guid><itunes:duration>2:00</itunes:duration>
+              <media:group><media:title type="text">Two</media:title>
+                <media:content url="https://cdn.example/2.mp3" type="audio/mpeg"/></media:group>
+              <enclosure url="https://cdn.example/2.mp3" type="audio/mpeg"/></item>
+            <item><guid>3</guid><itunes:duration>3:00</itunes:duration><itunes:season>2</itunes:season>
+              <enclosure url="https://cdn.example/3.mp3" type="audio/mpeg"/></item>
+        </channel></rss>"#;
+        let feed = parse_feed(xml, &url()).unwrap();
+        let durations: Vec<_> = feed.episodes.iter().map(|e| e.duration_secs).collect();
+        assert_eq!(durations, [Some(60.0), Some(120.0), Some(180.0)]);
+        assert_eq!(feed.episodes[2].season, Some(2));
+        assert_eq!(
+            feed.episodes[1].enclosure_url.as_deref(),
+            Some("https://cdn.example/2.mp3")
+        );
+
+        // An Atom `<content>` with both `src` and a body, refused whatever its type.
+        let atom = br#"<feed xmlns="http://www.w3.org/2005/Atom"><title>a</title>
+            <entry><id>1</id><title>One</title><summary>Short</summary>
+              <content src="https://show.example/1.html">body</content></entry>
+            <entry><id>2</id><title>Two</title></entry></feed>"#;
+        let feed = parse_feed(atom, &url()).unwrap();
+        assert_eq!(feed.episodes.len(), 2);
+        assert_eq!(feed.episodes[0].notes, "Short");
+    }
+
+    #[test]
+    fn xml_that_is_no_feed_or_is_broken_is_still_refused() {
+        let err = parse_feed(b"<opml version=\"2.0\"><body/></opml>", &url()).unwrap_err();
+        assert!(err.contains("could not be read"), "{err}");
+        let cut = br#"<feed xmlns="http://www.w3.org/2005/Atom"><title>a</title>
+            <entry><id>1</id><content type="XHTML"><div>x</div></content></entry><entry><id>2"#;
+        assert!(parse_feed(cut, &url()).is_err());
     }
 
     #[test]
