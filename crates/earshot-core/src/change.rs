@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
-use crate::model::{DownloadState, EpisodeId, Progress, ShowId};
+use crate::model::{DownloadState, EpisodeId, Progress, ShowId, UnixTime};
 
 /// Events held for a slow receiver before it starts missing them. A refresh of 500 shows sends
 /// about two per show.
@@ -33,6 +33,12 @@ pub enum Change {
     /// its settings, its unplayed count); no episode row needs reloading for it.
     #[serde(rename_all = "camelCase")]
     ShowUpdated { show_id: ShowId },
+    /// A refresh found the show's feed as it was: only the time of the check changed.
+    #[serde(rename_all = "camelCase")]
+    ShowChecked {
+        show_id: ShowId,
+        refreshed_at: UnixTime,
+    },
     /// A show was unsubscribed, with its episodes.
     #[serde(rename_all = "camelCase")]
     ShowRemoved { show_id: ShowId },
@@ -61,6 +67,7 @@ impl Change {
             Change::ShowAdded { show_id }
             | Change::ShowRefreshed { show_id, .. }
             | Change::ShowUpdated { show_id }
+            | Change::ShowChecked { show_id, .. }
             | Change::ShowRemoved { show_id }
             | Change::ProgressSaved { show_id, .. }
             | Change::DownloadChanged { show_id, .. } => Some(*show_id),

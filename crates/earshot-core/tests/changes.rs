@@ -155,7 +155,30 @@ async fn each_write_announces_what_it_changed() {
         .await
         .expect("refresh");
     let seen = drain(&mut changes);
-    assert_eq!(seen, vec![Change::ShowUpdated { show_id: show.id }]);
+    assert_eq!(
+        seen,
+        vec![Change::ShowChecked {
+            show_id: show.id,
+            refreshed_at: NOW + 120
+        }]
+    );
+    // A failure is shown on the show; the next good check clears it, and says so.
+    server.route("/feed.xml", Route::status(500));
+    core.refresh_show(show.id, NOW + 180)
+        .await
+        .expect("refresh");
+    assert_eq!(
+        drain(&mut changes),
+        vec![Change::ShowUpdated { show_id: show.id }]
+    );
+    server.route(
+        "/feed.xml",
+        Route::ok("application/rss+xml", with_new_episode(&body)),
+    );
+    core.refresh_show(show.id, NOW + 240)
+        .await
+        .expect("refresh");
+    assert!(drain(&mut changes).contains(&Change::ShowUpdated { show_id: show.id }));
 
     // Up Next: a change is announced; asking for the order it already has is not.
     core.enqueue(episodes[0], Placement::Last)

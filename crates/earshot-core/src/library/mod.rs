@@ -562,15 +562,31 @@ impl Library {
 
     /// A refresh found nothing new: remember when, and clear any earlier error.
     pub async fn mark_refreshed(&self, show: ShowId, now: UnixTime) -> Result<()> {
-        sqlx::query(
-            "UPDATE shows SET refreshed_at = ?, last_error = NULL, last_error_at = NULL, \
-                 gone_at = NULL, retry_after = NULL WHERE id = ?",
+        let cleared = sqlx::query(
+            "UPDATE shows SET refreshed_at = ?1, last_error = NULL, last_error_at = NULL, \
+                 gone_at = NULL, retry_after = NULL WHERE id = ?2 \
+                 AND (last_error IS NOT NULL OR gone_at IS NOT NULL OR retry_after IS NOT NULL)",
         )
         .bind(now)
         .bind(show.0)
         .execute(&self.pool)
-        .await?;
-        self.show_updated(show);
+        .await?
+        .rows_affected()
+            > 0;
+        if cleared {
+            self.show_updated(show);
+            return Ok(());
+        }
+        sqlx::query("UPDATE shows SET refreshed_at = ? WHERE id = ?")
+            .bind(now)
+            .bind(show.0)
+            .execute(&self.pool)
+            .await?;
+        // Only the time of the check changed: nothing a list shows.
+        self.changes.publish(Change::ShowChecked {
+            show_id: show,
+            refreshed_at: now,
+        });
         Ok(())
     }
 

@@ -159,6 +159,8 @@ export type Change =
  *  its settings, its unplayed count); no episode row needs reloading for it.
  */
 { kind: "showUpdated"; showId: ShowId } | 
+/**  A refresh found the show's feed as it was: only the time of the check changed. */
+{ kind: "showChecked"; showId: ShowId; refreshedAt: number } | 
 /**  A show was unsubscribed, with its episodes. */
 { kind: "showRemoved"; showId: ShowId } | 
 /**  The listener's place in an episode, or whether it is played. */

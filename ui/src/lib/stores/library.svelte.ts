@@ -96,6 +96,12 @@ export class LibraryStore {
           void this.#flush();
         }
         break;
+      case "showChecked": {
+        // Only the time of the check: no fetch for it.
+        const show = this.find(change.showId);
+        if (show) show.refreshedAt = change.refreshedAt;
+        break;
+      }
       case "showRemoved":
         this.#pending.delete(change.showId);
         this.shows = this.shows.filter((show) => show.id !== change.showId);

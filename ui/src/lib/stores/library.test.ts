@@ -96,6 +96,18 @@ describe("LibraryStore", () => {
     expect(heard).toHaveLength(2);
   });
 
+  it("takes the time of a check that found nothing new without fetching", async () => {
+    const library = new Map([[1, show(1)]]);
+    const { backend, calls, emit } = fakeBackend(library);
+    const store = new LibraryStore(backend);
+    await store.start();
+    emit({ kind: "showChecked", showId: 1, refreshedAt: 1234 });
+    await settle();
+    expect(store.find(1)?.refreshedAt).toBe(1234);
+    expect(calls.get).toEqual([]);
+    expect(calls.list).toBe(1);
+  });
+
   it("adds and removes tiles", async () => {
     const library = new Map([[1, show(1)]]);
     const { backend, emit } = fakeBackend(library);
