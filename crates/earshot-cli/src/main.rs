@@ -21,7 +21,7 @@ use commands::subscriptions::{self, AfterImport};
 use commands::{episodes, refresh};
 use earshot_core::download::Retention;
 use earshot_core::preferences;
-use earshot_core::{Core, CoreConfig, Error, ErrorCode};
+use earshot_core::{Core, CoreConfig, Error, ErrorCode, SameGuid};
 use report::{Format, print_json, print_report};
 
 /// The app's identifier: the CLI shares the desktop app's data folder.
@@ -64,7 +64,13 @@ impl Cli {
 enum Command {
     /// Subscribe to a feed (also feed://, itpc://, podcast://, a bare host, or a web page that
     /// links its feed) and print the show.
-    Subscribe { url: String },
+    Subscribe {
+        url: String,
+        /// Follow the feed as a show of its own even when it gives the podcast:guid of a show
+        /// already followed (feeds made from a template often copy one).
+        #[arg(long)]
+        separately: bool,
+    },
     /// Add the subscriptions in an OPML file.
     Import {
         file: PathBuf,
@@ -219,8 +225,16 @@ async fn run(cli: Cli) -> Result<(), Fatal> {
 async fn command(core: &Core, cli: &Cli, rules: &Retention) -> Result<(), Fatal> {
     let format = cli.format();
     match &cli.command {
-        Command::Subscribe { url } => {
-            print_report(&subscriptions::subscribe(core, url).await?, format)
+        Command::Subscribe { url, separately } => {
+            let same_guid = if *separately {
+                SameGuid::FollowSeparately
+            } else {
+                SameGuid::Refuse
+            };
+            print_report(
+                &subscriptions::subscribe(core, url, same_guid).await?,
+                format,
+            )
         }
         Command::Import { file, refresh } => {
             let then = if *refresh {

@@ -416,3 +416,47 @@ async fn refresh_follows_with_the_app_s_downloads_and_disk_rules() {
         "{listed}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_feed_claiming_a_followed_show_is_named_and_can_be_followed_separately() {
+    let server = FixtureServer::start().await.expect("server");
+    let base = server.base();
+    // Two addresses, two titles, one podcast:guid (copied from a template).
+    server.route(
+        "/one.xml",
+        Route::ok("application/rss+xml", fixture_feed(&base, "One Show")),
+    );
+    server.route(
+        "/two.xml",
+        Route::ok(
+            "application/rss+xml",
+            fixture_feed(&base, "Two Show").replace("cli-Two Show", "cli-One Show"),
+        ),
+    );
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().join("library");
+    json(&data, &["subscribe", &server.url("/one.xml")]);
+    let refused = json(&data, &["subscribe", &server.url("/two.xml")]);
+    assert_eq!(
+        refused["error"]["code"], "claims_followed_show",
+        "{refused}"
+    );
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("“One Show”")),
+        "{refused}"
+    );
+    let text = cli(&data, &["subscribe", &server.url("/two.xml")]);
+    assert!(
+        String::from_utf8_lossy(&text.stderr).contains("already follow"),
+        "{}",
+        String::from_utf8_lossy(&text.stderr)
+    );
+    let separate = json(
+        &data,
+        &["subscribe", "--separately", &server.url("/two.xml")],
+    );
+    assert_eq!(separate["title"], "Two Show", "{separate}");
+    assert_eq!(json(&data, &["list"]).as_array().map(Vec::len), Some(2));
+}

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use earshot_core::download::Retention;
 use earshot_core::opml::OpmlProblem;
-use earshot_core::{Core, Error, ErrorCode, Show, ShowId, UnixTime};
+use earshot_core::{Core, Error, ErrorCode, SameGuid, Show, ShowId, UnixTime};
 use serde::Serialize;
 
 use super::refresh::{FollowReport, RefreshReport, RefreshedShows, refresh_and_follow};
@@ -18,8 +18,12 @@ use crate::Fatal;
 use crate::report::{ErrorReport, Format, Report, serialize_rfc3339};
 
 /// `subscribe`: the show at `url`, or why there is none.
-pub async fn subscribe(core: &Core, url: &str) -> Result<SubscribeReport, Fatal> {
-    match core.subscribe(url, now()).await {
+pub async fn subscribe(
+    core: &Core,
+    url: &str,
+    same_guid: SameGuid,
+) -> Result<SubscribeReport, Fatal> {
+    match core.subscribe_with(url, same_guid, now()).await {
         Ok(show) => Ok(SubscribeReport::Subscribed(Box::new(show))),
         Err(error) if error.code() == ErrorCode::InvalidUrl => Err(error.into()),
         Err(error @ (Error::Database(_) | Error::Migrate(_) | Error::Io(_))) => {
