@@ -49,6 +49,16 @@ describe("formatRelativeDate", () => {
     expect(formatRelativeDate(ago(40 * 86400), now)).toBe("1 month ago");
     expect(formatRelativeDate(ago(400 * 86400), now)).toBe("1 year ago");
   });
+  it("counts days below a week, then weeks below a month", () => {
+    const day = 86400;
+    expect(formatRelativeDate(ago(6 * day), now)).toBe("6 days ago");
+    expect(formatRelativeDate(ago(7 * day), now)).toBe("1 week ago");
+    expect(formatRelativeDate(ago(14 * day), now)).toBe("2 weeks ago");
+    expect(formatRelativeDate(ago(29 * day), now)).toBe("4 weeks ago");
+    expect(formatRelativeDate(ago(30 * day), now)).toBe("1 month ago");
+    expect(formatRelativeDate(ago(200 * day), now)).toBe("6 months ago");
+    expect(formatRelativeDate(ago(800 * day), now)).toBe("2 years ago");
+  });
   it("handles the future and unknown dates", () => {
     expect(formatRelativeDate(ago(-100), now)).toBe("upcoming");
     expect(formatRelativeDate(null, now)).toBe("");

@@ -30,7 +30,11 @@ export function formatSpokenDuration(totalSeconds: number | null | undefined): s
   return parts.join(" ");
 }
 
-/** How long ago `unixSeconds` was, relative to `nowMs`: "just now", "5 minutes ago", "2 days ago", "1 year ago". */
+/**
+ * How long ago `unixSeconds` was, relative to `nowMs`, as a podcast directory says it: "just
+ * now", "5 minutes ago", "3 days ago" (below a week), "2 weeks ago" (below a month), "4 months
+ * ago", "1 year ago".
+ */
 export function formatRelativeDate(unixSeconds: number | null | undefined, nowMs: number = Date.now()): string {
   if (unixSeconds == null || !Number.isFinite(unixSeconds)) return "";
   const diff = Math.floor(nowMs / 1000 - unixSeconds);
@@ -38,10 +42,12 @@ export function formatRelativeDate(unixSeconds: number | null | undefined, nowMs
   const minute = 60;
   const hour = 60 * minute;
   const day = 24 * hour;
+  const week = 7 * day;
   if (diff < minute) return "just now";
   if (diff < hour) return `${plural(Math.floor(diff / minute), "minute")} ago`;
   if (diff < day) return `${plural(Math.floor(diff / hour), "hour")} ago`;
-  if (diff < 30 * day) return `${plural(Math.floor(diff / day), "day")} ago`;
+  if (diff < week) return `${plural(Math.floor(diff / day), "day")} ago`;
+  if (diff < 30 * day) return `${plural(Math.floor(diff / week), "week")} ago`;
   if (diff < 365 * day) return `${plural(Math.floor(diff / (30 * day)), "month")} ago`;
   return `${plural(Math.floor(diff / (365 * day)), "year")} ago`;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Show } from "./ipc/bindings";
-import { sortShows } from "./listing";
+import { episodeCount, sortShows } from "./listing";
 
 function show(id: number, title: string, unplayedCount: number, latestEpisodeAt: number | null): Show {
   return {
@@ -41,5 +41,12 @@ describe("sortShows", () => {
     const before = shows.map((s) => s.id);
     sortShows(shows, "title");
     expect(shows.map((s) => s.id)).toEqual(before);
+  });
+});
+
+describe("episodeCount", () => {
+  it("reads rows shown of the show's episodes", () => {
+    expect(episodeCount(20, 534)).toEqual({ text: "(20/534)", label: "20 of 534 episodes shown" });
+    expect(episodeCount(1, 1).label).toBe("1 of 1 episode shown");
   });
 });

@@ -31,3 +31,14 @@ export function sortShows(shows: Show[], order: ShowOrder): Show[] {
   });
   return sorted;
 }
+
+/**
+ * The heading's count of a show's episodes, shown of total: `(20/534)` is 20 rows in the list
+ * (those that pass the filter and are loaded) of the show's 534 episodes.
+ */
+export function episodeCount(shown: number, total: number): { text: string; label: string } {
+  return {
+    text: `(${shown}/${total})`,
+    label: `${shown} of ${total} ${total === 1 ? "episode" : "episodes"} shown`,
+  };
+}

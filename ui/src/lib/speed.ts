@@ -8,3 +8,15 @@ export function stepRate(rate: number, direction: 1 | -1): number {
   const next = Math.round((rate + direction * 0.1) * 10) / 10;
   return Math.min(3, Math.max(0.5, next));
 }
+
+/** The speeds the menu offers: the usual ones, and the player's own when it is not among them. */
+export function rateChoices(rate: number): number[] {
+  if (RATES.includes(rate)) return [...RATES];
+  return [...RATES, rate].sort((a, b) => a - b);
+}
+
+/** `1` → `1.0×`, `1.25` → `1.25×`: one decimal unless the speed has more. */
+export function formatRate(rate: number): string {
+  const tenths = rate * 10;
+  return `${Math.abs(tenths - Math.round(tenths)) < 1e-9 ? rate.toFixed(1) : String(rate)}×`;
+}

@@ -1,6 +1,11 @@
 // The one player store: fed by PlaybackChanged events from Rust, never polled. No playback logic
 // lives here; it only mirrors the player's state and forwards the listener's requests.
+//
+// The controls (play/pause, skip, seek, speed, sleep, mute, volume) never fail silently: a
+// refused request is reported with the core's sentence and resolves to `false`. Playing an
+// episode (`play`, `playFrom`, `playOrToggle`) throws instead, for the page that asked.
 import type { Backend, Unlisten } from "../api/backend";
+import { failureMessage, isUnavailable, refusedAsUnavailable } from "../controls";
 import type { EpisodeId, PlayerState, SkipDirection, SleepRequest } from "../ipc/bindings";
 import { stepRate } from "../speed";
 
@@ -26,18 +31,30 @@ export class PlayerStore {
   // the episode or the play state changes.
   readonly isPlaying: boolean = $derived(this.state.status === "playing" || this.state.status === "buffering");
   readonly currentEpisode: EpisodeId | null = $derived(this.state.track?.id ?? null);
+  /** A command was refused because there is no player; it does not come back while running. */
+  #refused = $state(false);
+  /** The player cannot play at all (GStreamer or a required plugin is missing). */
+  readonly unavailable: boolean = $derived(isUnavailable(this.state, this.#refused));
   readonly #backend: Backend;
+  readonly #report: (message: string) => void;
   #unlisten: Unlisten | null = null;
 
-  constructor(backend: Backend) {
+  /** `report` hears why a control's request failed, in the core's words. */
+  constructor(backend: Backend, report: (message: string) => void) {
     this.#backend = backend;
+    this.#report = report;
   }
 
   async start(): Promise<void> {
     this.#unlisten = await this.#backend.onPlaybackChanged((next) => {
       this.state = next;
     });
-    this.state = await this.#backend.getPlayerState();
+    try {
+      this.state = await this.#backend.getPlayerState();
+    } catch (error) {
+      if (refusedAsUnavailable(error)) this.#refused = true;
+      throw error;
+    }
   }
 
   stop(): void {
@@ -46,55 +63,79 @@ export class PlayerStore {
   }
 
   play(episodeId: EpisodeId): Promise<void> {
-    return this.#backend.playEpisode(episodeId);
+    return this.#asked(() => this.#backend.playEpisode(episodeId));
   }
 
-  toggle(): Promise<void> {
-    return this.#backend.togglePlayback();
+  toggle(): Promise<boolean> {
+    return this.#control(() => this.#backend.togglePlayback());
   }
 
   /** Plays `episodeId` from `seconds`: a seek when it is the episode in the player. */
-  async playFrom(episodeId: EpisodeId, seconds: number): Promise<void> {
+  playFrom(episodeId: EpisodeId, seconds: number): Promise<void> {
     const status = this.state.status;
     if (this.currentEpisode === episodeId && status !== "stopped" && status !== "ended") {
-      await this.seek(seconds);
-      if (!this.isPlaying) await this.toggle();
-    } else {
-      await this.#backend.playEpisodeAt(episodeId, seconds);
+      return this.#asked(async () => {
+        await this.#backend.seekPlayback(seconds);
+        if (!this.isPlaying) await this.#backend.togglePlayback();
+      });
     }
+    return this.#asked(() => this.#backend.playEpisodeAt(episodeId, seconds));
   }
 
   /** Play/pause for `episodeId`: toggles it when it is in the player, else starts it. */
-  async playOrToggle(episodeId: EpisodeId): Promise<void> {
-    if (this.currentEpisode === episodeId && this.state.status !== "stopped") await this.toggle();
-    else await this.play(episodeId);
+  playOrToggle(episodeId: EpisodeId): Promise<void> {
+    if (this.currentEpisode === episodeId && this.state.status !== "stopped") {
+      return this.#asked(() => this.#backend.togglePlayback());
+    }
+    return this.play(episodeId);
   }
 
-  seek(positionSecs: number): Promise<void> {
-    return this.#backend.seekPlayback(positionSecs);
+  seek(positionSecs: number): Promise<boolean> {
+    return this.#control(() => this.#backend.seekPlayback(positionSecs));
   }
 
-  setVolume(volume: number): Promise<void> {
-    return this.#backend.setVolume(volume);
+  setVolume(volume: number): Promise<boolean> {
+    return this.#control(() => this.#backend.setVolume(volume));
   }
 
-  toggleMute(): Promise<void> {
-    return this.#backend.setMuted(!this.state.muted);
+  toggleMute(): Promise<boolean> {
+    return this.#control(() => this.#backend.setMuted(!this.state.muted));
   }
 
-  skip(direction: SkipDirection): Promise<void> {
-    return this.#backend.skipPlayback(direction);
+  skip(direction: SkipDirection): Promise<boolean> {
+    return this.#control(() => this.#backend.skipPlayback(direction));
   }
 
-  setRate(rate: number): Promise<void> {
-    return this.#backend.setPlaybackRate(rate);
+  setRate(rate: number): Promise<boolean> {
+    return this.#control(() => this.#backend.setPlaybackRate(rate));
   }
 
-  sleep(request: SleepRequest): Promise<void> {
-    return this.#backend.setSleepTimer(request);
+  sleep(request: SleepRequest): Promise<boolean> {
+    return this.#control(() => this.#backend.setSleepTimer(request));
   }
 
-  changeRate(direction: 1 | -1): Promise<void> {
+  changeRate(direction: 1 | -1): Promise<boolean> {
     return this.setRate(stepRate(this.state.rate ?? 1, direction));
+  }
+
+  /** Sends a control's request; a refusal is reported, never thrown. */
+  async #control(send: () => Promise<void>): Promise<boolean> {
+    try {
+      await this.#asked(send);
+      return true;
+    } catch (error) {
+      this.#report(failureMessage(error));
+      return false;
+    }
+  }
+
+  /** Sends a request, noting a player that is not there before passing the refusal on. */
+  async #asked(send: () => Promise<void>): Promise<void> {
+    try {
+      await send();
+    } catch (error) {
+      if (refusedAsUnavailable(error)) this.#refused = true;
+      throw error;
+    }
   }
 }

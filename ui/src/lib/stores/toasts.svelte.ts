@@ -1,6 +1,7 @@
 // Passing messages in the corner of the window: what an import did, why something failed and
 // what to do about it. Information goes after a few seconds; errors stay until dismissed, or
-// longer, so they can be read. The same message is never shown twice at once.
+// longer, so they can be read; progress stays until the work ends, and is the last to make
+// room for newer toasts. The same message is never shown twice at once.
 
 export type ToastKind = "info" | "error";
 
@@ -8,6 +9,8 @@ export interface Toast {
   id: number;
   kind: ToastKind;
   message: string;
+  /** Work under way: stays until dismissed, however long the work takes. */
+  lasting: boolean;
 }
 
 /** How long a toast stays, in milliseconds, by kind. */
@@ -30,6 +33,16 @@ export class ToastStore {
     return this.#show("error", message);
   }
 
+  /** Information about work under way; stays until dismissed, its message updated meanwhile. */
+  progress(message: string): number {
+    return this.#show("info", message, true);
+  }
+
+  /** Says something new in the toast `id`, where it is, if it is still shown. */
+  update(id: number, message: string) {
+    this.toasts = this.toasts.map((t) => (t.id === id ? { ...t, message } : t));
+  }
+
   dismiss(id: number) {
     const timer = this.#timers[id];
     if (timer !== undefined) clearTimeout(timer);
@@ -37,17 +50,17 @@ export class ToastStore {
     this.toasts = this.toasts.filter((t) => t.id !== id);
   }
 
-  #show(kind: ToastKind, message: string): number {
-    const same = this.toasts.find((t) => t.kind === kind && t.message === message);
+  #show(kind: ToastKind, message: string, lasting = false): number {
+    const same = this.toasts.find((t) => t.kind === kind && t.message === message && !t.lasting);
     if (same) this.dismiss(same.id);
     const id = this.#next++;
-    this.toasts = [...this.toasts, { id, kind, message }];
+    this.toasts = [...this.toasts, { id, kind, message, lasting }];
     while (this.toasts.length > MAX_TOASTS) {
-      const oldest = this.toasts[0];
+      const oldest = this.toasts.find((t) => !t.lasting) ?? this.toasts[0];
       if (!oldest) break;
       this.dismiss(oldest.id);
     }
-    this.#timers[id] = setTimeout(() => this.dismiss(id), TOAST_LIFETIME[kind]);
+    if (!lasting) this.#timers[id] = setTimeout(() => this.dismiss(id), TOAST_LIFETIME[kind]);
     return id;
   }
 }

@@ -31,4 +31,26 @@ describe("ToastStore", () => {
     toasts.dismiss(id);
     expect(toasts.toasts).toEqual([]);
   });
+
+  it("keeps a progress toast for as long as the work runs, then gives way to the summary", () => {
+    const toasts = new ToastStore();
+    const progress = toasts.progress("Importing subs.opml…");
+    vi.advanceTimersByTime(TOAST_LIFETIME.error * 4);
+    expect(toasts.toasts.map((t) => t.message)).toEqual(["Importing subs.opml…"]);
+    toasts.update(progress, "Importing subs.opml: 3 of 40 shows fetched…");
+    expect(toasts.toasts.map((t) => t.message)).toEqual(["Importing subs.opml: 3 of 40 shows fetched…"]);
+    toasts.dismiss(progress);
+    toasts.info("Added 40 shows.");
+    expect(toasts.toasts.map((t) => t.message)).toEqual(["Added 40 shows."]);
+    vi.advanceTimersByTime(TOAST_LIFETIME.info);
+    expect(toasts.toasts).toEqual([]);
+  });
+
+  it("lets newer toasts push out older ones before the progress", () => {
+    const toasts = new ToastStore();
+    toasts.progress("Importing subs.opml…");
+    for (let n = 0; n < MAX_TOASTS + 2; n++) toasts.error(`failure ${n}`);
+    expect(toasts.toasts).toHaveLength(MAX_TOASTS);
+    expect(toasts.toasts[0]?.message).toBe("Importing subs.opml…");
+  });
 });

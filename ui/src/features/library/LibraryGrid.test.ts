@@ -1,0 +1,60 @@
+import { render } from "svelte/server";
+import { describe, expect, it } from "vitest";
+import type { Show } from "../../lib/ipc/bindings";
+import LibraryGrid from "./LibraryGrid.svelte";
+
+const show: Show = {
+  id: 1,
+  feedUrl: "https://x.example/feed.xml",
+  title: "A show",
+  author: null,
+  descriptionHtml: "",
+  link: null,
+  categories: [],
+  hasArtwork: false,
+  refreshedAt: null,
+  lastError: null,
+  lastErrorAt: null,
+  goneAt: null,
+  episodeCount: 10,
+  unplayedCount: 3,
+  latestEpisodeAt: null,
+  language: null,
+  explicit: null,
+  podcastGuid: null,
+  funding: [],
+};
+
+function grid(props: { shows?: Show[]; loaded: boolean; loadError?: string | null }) {
+  return render(LibraryGrid, {
+    props: { shows: [], onretry: async () => {}, onopen: () => {}, onadd: () => {}, ...props },
+  }).body;
+}
+
+describe("LibraryGrid", () => {
+  it("says it is loading while the shows are read", () => {
+    const body = grid({ loaded: false });
+    expect(body).toContain("Loading your shows…");
+    expect(body).not.toContain("No podcasts yet");
+  });
+
+  it("says why the shows could not be read, with a Retry", () => {
+    const body = grid({ loaded: true, loadError: "The library could not be opened: disk full" });
+    expect(body).toContain("The library could not be opened: disk full");
+    expect(body).toContain('data-testid="library-retry"');
+    expect(body).not.toContain("No podcasts yet");
+  });
+
+  it("offers to add a podcast when there are none", () => {
+    const body = grid({ loaded: true });
+    expect(body).toContain("No podcasts yet");
+    expect(body).toContain('data-testid="library-add"');
+  });
+
+  it("keeps the shows when a later read fails, and offers a Retry", () => {
+    const body = grid({ loaded: true, shows: [show], loadError: "No answer" });
+    expect(body).toContain("A show");
+    expect(body).toContain("No answer");
+    expect(body).toContain('data-testid="library-retry"');
+  });
+});
