@@ -1,9 +1,8 @@
-//! The library's domain types as the rest of the app sees them. Ids are newtypes so a show id can
-//! never be passed where an episode id belongs.
+//! The library's domain types as the rest of the app sees them: a leaf module that every other
+//! one may use and that uses none of them. Ids are newtypes so a show id can never be passed
+//! where an episode id belongs.
 
 use serde::{Deserialize, Serialize};
-
-pub use crate::feed::{Funding, Person, Transcript};
 
 /// Seconds since the Unix epoch, UTC.
 pub type UnixTime = i64;
@@ -61,6 +60,37 @@ pub struct Show {
     pub explicit: Option<bool>,
     pub podcast_guid: Option<String>,
     pub funding: Vec<Funding>,
+}
+
+// What feeds carry beyond RSS and Atom, kept with shows and episodes.
+
+/// A way to support the show (`podcast:funding`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct Funding {
+    pub url: String,
+    pub label: String,
+}
+
+/// A transcript of an episode (`podcast:transcript`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Transcript {
+    pub url: String,
+    /// `text/vtt`, `application/x-subrip`, `application/json`, `text/html`…
+    pub mime_type: String,
+    pub language: Option<String>,
+    /// `captions` when the transcript is meant to be shown in time with the audio.
+    pub rel: Option<String>,
+}
+
+/// Someone who took part (`podcast:person`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct Person {
+    pub name: String,
+    /// `host`, `guest`… (lower case); `host` when the feed does not say.
+    pub role: String,
+    pub href: Option<String>,
+    pub img: Option<String>,
 }
 
 /// Where the listener is in one episode.

@@ -9,37 +9,8 @@
 //! that binds the iTunes namespace to another prefix still works. Anything unreadable is simply
 //! absent; the scan never fails a feed.
 
+use crate::model::{Funding, Person, Transcript};
 use quick_xml::events::{BytesStart, Event};
-use serde::{Deserialize, Serialize};
-
-/// A way to support the show (`podcast:funding`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-pub struct Funding {
-    pub url: String,
-    pub label: String,
-}
-
-/// A transcript of an episode (`podcast:transcript`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-#[serde(rename_all = "camelCase")]
-pub struct Transcript {
-    pub url: String,
-    /// `text/vtt`, `application/x-subrip`, `application/json`, `text/html`…
-    pub mime_type: String,
-    pub language: Option<String>,
-    /// `captions` when the transcript is meant to be shown in time with the audio.
-    pub rel: Option<String>,
-}
-
-/// Someone who took part (`podcast:person`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-pub struct Person {
-    pub name: String,
-    /// `host`, `guest`… (lower case); `host` when the feed does not say.
-    pub role: String,
-    pub href: Option<String>,
-    pub img: Option<String>,
-}
 
 /// Channel-level extras.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -9,10 +9,10 @@ mod notes;
 mod parse;
 mod salvage;
 
+pub use crate::model::{Funding, Person, Transcript};
 pub use discover::feed_links;
 pub use duration::parse_duration;
 pub(crate) use extras::attribute_text;
-pub use extras::{Funding, Person, Transcript};
 pub use fetch::{
     Credentials, FeedClient, Fetch, FetchOptions, Fetched, MAX_REDIRECTS, Request, link_argument,
     normalize_feed_url, split_credentials,

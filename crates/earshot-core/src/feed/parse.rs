@@ -7,10 +7,11 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 
 use super::duration::parse_duration;
-use super::extras::{self, Funding, ItemExtras, Person, Transcript};
+use super::extras::{self, ItemExtras};
 use super::notes::sanitize_notes;
 use super::salvage::salvage;
 use crate::model::UnixTime;
+use crate::model::{Funding, Person, Transcript};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParsedFeed {
