@@ -367,7 +367,8 @@ async fn import_search_hostile_notes_and_a_gone_feed() {
     let count = text_of(&client, "[data-testid=episode-count]")
         .await
         .expect("count");
-    assert_eq!(count, "(5000/5000)");
+    // Shown of all, as the directory page Earshot is modelled on counts them.
+    assert_eq!(count, "(100/5000)");
     let loaded = texts_of(&client, "[data-testid=episode]").await.len();
     assert!(loaded <= 200, "{loaded} rows rendered up front");
     client
