@@ -35,7 +35,8 @@ const BUILD_PACKAGES: &[&str] = &[
     "npm",
 ];
 
-/// Needed only by the tests: a virtual display, the WebKit WebDriver, a session bus.
+/// Needed only by the tests: a virtual display, the WebKit WebDriver, a session bus, and the
+/// MinGW-w64 C compiler and windres for the Windows check.
 const TEST_PACKAGES: &[&str] = &[
     "xvfb",
     "xauth",
@@ -43,6 +44,7 @@ const TEST_PACKAGES: &[&str] = &[
     "dbus-x11",
     "playerctl",
     "gstreamer1.0-tools",
+    "gcc-mingw-w64-x86-64",
 ];
 
 pub fn ensure(root: &Path, purpose: Purpose) -> Result<(), String> {
