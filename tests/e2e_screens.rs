@@ -131,6 +131,15 @@ async fn every_screen_in_both_themes() {
         shown(&client, "[data-testid=show-page]").await;
         take(&display, &format!("show-page-{theme}.png"), &mut saved).await;
 
+        // The third row may be below the fold: bring it into view as a listener would.
+        client
+            .execute(
+                "document.querySelector('[data-testid=episode]:nth-child(3)')\
+                 .scrollIntoView({ block: 'center', behavior: 'instant' }); return true;",
+                vec![],
+            )
+            .await
+            .expect("third row in view");
         click(
             &client,
             "[data-testid=episode]:nth-child(3) [data-testid=episode-title] button",

@@ -1,6 +1,6 @@
 //! Background and on-demand refresh: one run of many shows at a time, progress sent to the UI as
-//! each feed finishes, a schedule (first a minute after start, then every `refreshMinutes`, 60
-//! by default), and, after every refresh (one show, many or all), what the core says follows:
+//! each feed finishes, a schedule (every `refreshMinutes`, 60 by default, counted from the last
+//! refresh of everything even across restarts), and, after every refresh (one show, many or all), what the core says follows:
 //! automatic downloads, the disk rules, and the new-episodes notification when it is wanted.
 
 use std::time::Duration;
@@ -107,10 +107,19 @@ async fn follow(core: &Core, app: &AppHandle, results: &[ShowRefreshed]) {
     }
 }
 
-/// Refreshes in the background for as long as the app runs.
+/// Refreshes in the background for as long as the app runs: first when the last refresh's
+/// interval is up (never sooner than a minute after start), then every interval.
 pub fn schedule(app: AppHandle) {
     tauri::async_runtime::spawn(async move {
-        tokio::time::sleep(Duration::from_secs(60)).await;
+        let first = match app.try_state::<App>() {
+            Some(state) => {
+                let every = (state.settings.refresh_minutes() * 60.0) as i64;
+                state.core.next_refresh_in(every, 60, unix_now()).await
+            }
+            None => 60,
+        };
+        tracing::info!(in_secs = first, "first background refresh scheduled");
+        tokio::time::sleep(Duration::from_secs(first.max(0).unsigned_abs())).await;
         loop {
             let minutes = match app.try_state::<App>() {
                 Some(state) => {

@@ -93,6 +93,17 @@ impl Core {
         }
     }
 
+    /// How long to wait before the next refresh of everything, refreshing every `every_secs`:
+    /// at least `soonest_secs` (let the app start first), and no sooner than `every_secs` after
+    /// the last time every show was checked (a restart does not refresh what was just fetched).
+    pub async fn next_refresh_in(&self, every_secs: i64, soonest_secs: i64, now: UnixTime) -> i64 {
+        let last = self.library().oldest_check().await.unwrap_or_else(|error| {
+            tracing::warn!(%error, "last refresh not read");
+            None
+        });
+        refresh_wait(last, every_secs, soonest_secs, now)
+    }
+
     /// Keeps `show`'s newest `newest` unplayed episodes downloaded (0: none; at most
     /// [`MAX_KEPT`]), and queues what that asks for now. Returns what was queued.
     pub async fn keep_downloaded(
@@ -117,6 +128,17 @@ impl Core {
                 Vec::new()
             })
     }
+}
+
+/// Seconds until the next refresh of everything is due (see [`Core::next_refresh_in`]).
+pub fn refresh_wait(
+    last_full_check: Option<UnixTime>,
+    every_secs: i64,
+    soonest_secs: i64,
+    now: UnixTime,
+) -> i64 {
+    let due = last_full_check.map_or(0, |last| last.saturating_add(every_secs) - now);
+    due.clamp(soonest_secs, every_secs.max(soonest_secs))
 }
 
 /// "The Backend Hour: 2 new · Other Show: 1 new", or `None` when nothing is new.
@@ -152,6 +174,18 @@ mod tests {
             feed_url: "https://example.com/feed".into(),
             outcome,
         }
+    }
+
+    #[test]
+    fn a_refresh_waits_for_its_hour_but_never_less_than_the_start_up_pause() {
+        const HOUR: i64 = 3600;
+        // Never refreshed (or a show never checked): a minute after start.
+        assert_eq!(refresh_wait(None, HOUR, 60, 10_000), 60);
+        // Checked ten minutes ago: fifty minutes from now.
+        assert_eq!(refresh_wait(Some(10_000 - 600), HOUR, 60, 10_000), 3000);
+        // Checked long ago, or a moment ago with a clock gone back: within the bounds.
+        assert_eq!(refresh_wait(Some(0), HOUR, 60, 100_000), 60);
+        assert_eq!(refresh_wait(Some(200_000), HOUR, 60, 100_000), HOUR);
     }
 
     #[test]

@@ -220,6 +220,16 @@ async fn episodes_by_id_come_back_in_the_order_asked() {
         .subscribe(&server.url("/feed.xml"), NOW)
         .await
         .expect("subscribed");
+    // Checked just now: the next refresh of everything waits for its hour.
+    assert_eq!(core.next_refresh_in(3600, 60, NOW + 600).await, 3000);
+    core.import_opml(
+        br#"<opml version="2.0"><body><outline xmlUrl="http://127.0.0.1:9/never.xml"/></body></opml>"#,
+        NOW,
+    )
+    .await
+    .expect("imported");
+    // A show never checked is due a minute after start.
+    assert_eq!(core.next_refresh_in(3600, 60, NOW + 600).await, 60);
     let mut ids = first_episodes(&core, show.id, 5).await;
     ids.reverse();
     ids.push(EpisodeId(999_999));

@@ -590,6 +590,17 @@ impl Library {
         Ok(())
     }
 
+    /// When the show checked longest ago was last checked (`None` when one never was, or there
+    /// are no shows): the time a refresh of everything last finished for all of them.
+    pub async fn oldest_check(&self) -> Result<Option<UnixTime>> {
+        let (never, oldest): (i64, Option<i64>) = sqlx::query_as(
+            "SELECT COUNT(*) FILTER (WHERE refreshed_at IS NULL), MIN(refreshed_at) FROM shows",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(oldest.filter(|_| never == 0))
+    }
+
     /// A refresh failed: keep everything, and record why and when for the show page.
     pub async fn record_refresh_error(
         &self,
