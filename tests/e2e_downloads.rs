@@ -300,6 +300,23 @@ async fn download_play_offline_and_delete() {
         !row_text(&client, &row).await.contains("Downloaded"),
         "the mark is gone"
     );
+    // The episode in the player (paused on that file) let go of it first: it is the stream
+    // now, and the player bar no longer says it plays the download.
+    let state = eventually("the player on the stream", Duration::from_secs(10), || async {
+        let state = player_state(&client).await?;
+        state["track"]["uri"]
+            .as_str()
+            .is_some_and(|uri| uri.starts_with("http"))
+            .then_some(state)
+    })
+    .await;
+    assert_eq!(state["track"]["origin"], "stream", "{state}");
+    assert!(
+        text_of(&client, "[data-testid=player-offline]")
+            .await
+            .is_none(),
+        "the player bar no longer says Downloaded"
+    );
     eventually("the file deleted", Duration::from_secs(10), || async {
         (!file.exists()).then_some(())
     })

@@ -1,29 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { Show } from "./ipc/bindings";
+import { testShow } from "./fixtures/show";
 import { episodeCount, sortShows } from "./listing";
 
 function show(id: number, title: string, unplayedCount: number, latestEpisodeAt: number | null): Show {
-  return {
-    id,
-    feedUrl: `https://x.example/${id}`,
-    title,
-    author: null,
-    descriptionHtml: "",
-    link: null,
-    categories: [],
-    hasArtwork: false,
-    refreshedAt: null,
-    lastError: null,
-    lastErrorAt: null,
-    goneAt: null,
-    episodeCount: 10,
-    unplayedCount,
-    latestEpisodeAt,
-    language: null,
-    explicit: null,
-    podcastGuid: null,
-    funding: [],
-  };
+  return testShow(id, { title, unplayedCount, latestEpisodeAt });
 }
 
 describe("sortShows", () => {

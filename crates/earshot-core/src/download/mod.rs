@@ -357,13 +357,7 @@ impl Downloads {
             .await?;
         let mut meter = Meter::new(opened.from);
         let total = opened.total;
-        library
-            .changes()
-            .publish(crate::change::Change::DownloadChanged {
-                show_id: download.show_id,
-                episode_id: download.episode_id,
-                state: DownloadState::Downloading,
-            });
+        self.changed(download, DownloadState::Downloading);
         let _ = self.inner.events.send(DownloadProgress {
             episode_id: download.episode_id,
             show_id: download.show_id,
@@ -547,14 +541,7 @@ impl Downloads {
         // Progress while running is for the Downloads view; a change of state is a change to
         // the episode.
         if download.state != DownloadState::Downloading {
-            self.inner
-                .library
-                .changes()
-                .publish(crate::change::Change::DownloadChanged {
-                    show_id: download.show_id,
-                    episode_id: download.episode_id,
-                    state: download.state,
-                });
+            self.changed(download, download.state);
         }
         let _ = self.inner.events.send(DownloadProgress {
             episode_id: download.episode_id,
@@ -568,15 +555,20 @@ impl Downloads {
         });
     }
 
-    fn announce_gone(&self, download: &Download) {
+    /// Tells the library's listeners that `download` is now in `state`.
+    fn changed(&self, download: &Download, state: DownloadState) {
         self.inner
             .library
             .changes()
             .publish(crate::change::Change::DownloadChanged {
                 show_id: download.show_id,
                 episode_id: download.episode_id,
-                state: DownloadState::Removed,
+                state,
             });
+    }
+
+    fn announce_gone(&self, download: &Download) {
+        self.changed(download, DownloadState::Removed);
         let _ = self.inner.events.send(DownloadProgress {
             episode_id: download.episode_id,
             show_id: download.show_id,

@@ -1,29 +1,10 @@
 import { render } from "svelte/server";
 import { describe, expect, it } from "vitest";
 import type { Show } from "../../lib/ipc/bindings";
+import { testShow } from "../../lib/fixtures/show";
 import LibraryGrid from "./LibraryGrid.svelte";
 
-const show: Show = {
-  id: 1,
-  feedUrl: "https://x.example/feed.xml",
-  title: "A show",
-  author: null,
-  descriptionHtml: "",
-  link: null,
-  categories: [],
-  hasArtwork: false,
-  refreshedAt: null,
-  lastError: null,
-  lastErrorAt: null,
-  goneAt: null,
-  episodeCount: 10,
-  unplayedCount: 3,
-  latestEpisodeAt: null,
-  language: null,
-  explicit: null,
-  podcastGuid: null,
-  funding: [],
-};
+const show: Show = testShow(1, { feedUrl: "https://x.example/feed.xml", title: "A show" });
 
 function grid(props: { shows?: Show[]; loaded: boolean; loadError?: string | null }) {
   return render(LibraryGrid, {

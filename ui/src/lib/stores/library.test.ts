@@ -1,31 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { Backend } from "../api/backend";
 import type { Change, Show } from "../ipc/bindings";
+import { testShow } from "../fixtures/show";
 import { LibraryStore } from "./library.svelte";
 
-function show(id: number, title = `Show ${id}`, unplayedCount = 3): Show {
-  return {
-    id,
-    feedUrl: `https://x.example/${id}`,
-    title,
-    author: null,
-    descriptionHtml: "",
-    link: null,
-    categories: [],
-    hasArtwork: false,
-    refreshedAt: null,
-    lastError: null,
-    lastErrorAt: null,
-    goneAt: null,
-    episodeCount: 10,
-    unplayedCount,
-    latestEpisodeAt: null,
-    language: null,
-    explicit: null,
-    podcastGuid: null,
-    funding: [],
-  };
-}
 
 /** A backend with what the store uses, counting the calls that read shows. */
 function fakeBackend(library: Map<number, Show>) {
@@ -54,6 +32,10 @@ function fakeBackend(library: Map<number, Show>) {
     },
   } as unknown as Backend;
   return { backend, calls, emit: (change: Change) => send?.(change), miss: () => missed?.() };
+}
+
+function show(id: number, title = `Show ${id}`, unplayedCount = 3): Show {
+  return testShow(id, { title, unplayedCount });
 }
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 80));

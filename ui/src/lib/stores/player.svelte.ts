@@ -9,7 +9,8 @@ import { failureMessage, isUnavailable, refusedAsUnavailable } from "../controls
 import type { EpisodeId, PlayerState, SkipDirection, SleepRequest } from "../ipc/bindings";
 import { stepRate } from "../speed";
 
-const idle: PlayerState = {
+/** Nothing loaded: the state before Rust has said anything. */
+export const idle: PlayerState = {
   status: "stopped",
   track: null,
   positionSecs: 0,
