@@ -302,13 +302,17 @@ async fn download_play_offline_and_delete() {
     );
     // The episode in the player (paused on that file) let go of it first: it is the stream
     // now, and the player bar no longer says it plays the download.
-    let state = eventually("the player on the stream", Duration::from_secs(10), || async {
-        let state = player_state(&client).await?;
-        state["track"]["uri"]
-            .as_str()
-            .is_some_and(|uri| uri.starts_with("http"))
-            .then_some(state)
-    })
+    let state = eventually(
+        "the player on the stream",
+        Duration::from_secs(10),
+        || async {
+            let state = player_state(&client).await?;
+            state["track"]["uri"]
+                .as_str()
+                .is_some_and(|uri| uri.starts_with("http"))
+                .then_some(state)
+        },
+    )
     .await;
     assert_eq!(state["track"]["origin"], "stream", "{state}");
     assert!(
