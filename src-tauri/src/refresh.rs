@@ -71,10 +71,11 @@ impl Refresher {
         show: ShowId,
     ) -> earshot_core::Result<RefreshOutcome> {
         let outcome = core.refresh_show(show, unix_now()).await?;
+        let details = core.show(show).await?;
         let refreshed = ShowRefreshed {
             show_id: show,
-            title: core.show(show).await.map(|s| s.title).unwrap_or_default(),
-            feed_url: String::new(),
+            title: details.title,
+            feed_url: details.feed_url,
             outcome: outcome.clone(),
         };
         follow(core, app, std::slice::from_ref(&refreshed)).await;
