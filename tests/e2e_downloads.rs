@@ -363,6 +363,33 @@ async fn download_play_offline_and_delete() {
     )
     .await;
     assert!(empty.contains("Keep downloaded"), "{empty}");
+
+    // Unsubscribing the show whose episode is in the player empties the player first.
+    click(&client, "nav .shows button").await;
+    eventually("the show page again", Duration::from_secs(10), || async {
+        client
+            .find(fantoccini::Locator::Css("[data-testid=unsubscribe]"))
+            .await
+            .ok()
+    })
+    .await;
+    assert_ne!(
+        text_of(&client, "[data-testid=player-title]")
+            .await
+            .as_deref(),
+        Some("Nothing playing")
+    );
+    client
+        .execute("window.confirm = () => true; return true;", vec![])
+        .await
+        .expect("confirmation answered");
+    click(&client, "[data-testid=unsubscribe]").await;
+    eventually("an empty player", Duration::from_secs(10), || async {
+        text_of(&client, "[data-testid=player-title]")
+            .await
+            .filter(|t| t == "Nothing playing")
+    })
+    .await;
     let _ = client.close().await;
     println!(
         "e2e downloads journey wall time: {:.1} s",

@@ -180,16 +180,18 @@ async fn import_search_hostile_notes_and_a_gone_feed() {
     .await;
     assert!(notice.contains("Added 3 shows"), "{notice}");
     assert!(notice.contains("1 skipped"), "{notice}");
+    // Each tile takes its show's real title when its first fetch is stored.
+    let expected = vec!["Alpha Hour", "Hostile Notes", "Soon Gone"];
     let shows = eventually(
-        "three shows in the sidebar",
+        "three shows in the sidebar, with their feeds' titles",
         Duration::from_secs(30),
         || async {
             let titles = texts_of(&client, "nav .shows button span").await;
-            (titles.len() == 3).then_some(titles)
+            (titles == expected).then_some(titles)
         },
     )
     .await;
-    assert_eq!(shows, vec!["Alpha Hour", "Hostile Notes", "Soon Gone"]);
+    assert_eq!(shows, expected);
     // Imported shows get their artwork on their first fetch (the hostile feed has none).
     let artwork = eventually(
         "the imported shows' artwork",

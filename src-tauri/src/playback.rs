@@ -52,8 +52,8 @@ impl Playback {
         start(core, self.player()?, episode, begin).await
     }
 
-    /// Before `show` is removed: the player lets go of its episode, if it holds one, so nothing
-    /// plays (or is saved) for a show that is gone.
+    /// Before `show` is removed: the player lets go of its episode, if it holds one (stopped and
+    /// emptied), so nothing plays, is saved or is offered for a show that is gone.
     pub async fn release_show(&self, show: ShowId) {
         let Ok(player) = &self.player else { return };
         let holds = |state: &PlayerState| {
@@ -63,12 +63,12 @@ impl Playback {
                 .is_some_and(|track| track.group_id == show.0)
         };
         if holds(&player.state()) {
-            player.stop();
+            player.unload();
             let mut states = player.subscribe();
             // Stopping is quick; a player that does not answer must not hold up the listener.
             let _ = tokio::time::timeout(
                 std::time::Duration::from_secs(2),
-                states.wait_for(|state| state.status == Status::Stopped || !holds(state)),
+                states.wait_for(|state| !holds(state)),
             )
             .await;
         }

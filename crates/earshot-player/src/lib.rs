@@ -53,6 +53,8 @@ pub(crate) enum Command {
     SeekTo(f64),
     SeekBy(f64),
     Stop,
+    /// Stop and let go of the track: nothing is loaded afterwards.
+    Unload,
     SetRate(f64),
     SetVolume(f64),
     SetMuted(bool),
@@ -103,6 +105,11 @@ impl PlayerHandle {
     }
     pub fn stop(&self) {
         self.send(Command::Stop);
+    }
+    /// Stops and empties the player (the track's show went away): nothing is loaded after it;
+    /// speed, volume and mute stay.
+    pub fn unload(&self) {
+        self.send(Command::Unload);
     }
     /// Playback rate with pitch kept, clamped to [`MIN_RATE`]..=[`MAX_RATE`].
     pub fn set_rate(&self, rate: f64) {

@@ -249,6 +249,16 @@ impl Playback {
                 self.phase = Phase::Stopped;
                 self.state.status = Status::Stopped;
             }
+            Command::Unload => {
+                fx.push(Effect::SetPipeline(Pipeline::Null));
+                self.phase = Phase::Stopped;
+                self.state = PlayerState {
+                    rate: self.state.rate,
+                    volume: self.state.volume,
+                    muted: self.state.muted,
+                    ..PlayerState::default()
+                };
+            }
             Command::SetRate(rate) => {
                 let rate = (rate.clamp(MIN_RATE, MAX_RATE) * 10.0).round() / 10.0;
                 if (rate - self.state.rate).abs() > f64::EPSILON {
@@ -1372,6 +1382,23 @@ mod tests {
             rig.on(Event::AsyncDone),
             [Effect::QueryDuration, seek(50.0)]
         );
+    }
+
+    #[test]
+    fn unload_empties_the_player_and_keeps_speed_and_volume() {
+        let mut rig = Rig::playing(600.0);
+        rig.on(Command::SetRate(1.5));
+        rig.on(Command::SetVolume(0.4));
+        assert_eq!(
+            rig.on(Command::Unload),
+            [Effect::SetPipeline(Pipeline::Null)]
+        );
+        let state = rig.state();
+        assert_eq!(state.track, None);
+        assert_eq!(state.status, Status::Stopped);
+        assert_eq!(state.position_secs, 0.0);
+        assert_eq!((state.rate, state.volume), (1.5, 0.4));
+        assert_eq!(rig.on(Command::Play), [], "nothing left to play");
     }
 
     #[test]

@@ -24,7 +24,10 @@ export class LibraryStore {
   #listeners = new Set<(change: Change) => void>();
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
   #pending = new Set<ShowId>();
-  #flushing = false;
+  /** A flush is waiting to run. */
+  #scheduled = false;
+  /** Flushes run one after another, so an older answer never overwrites a newer one. */
+  #flushes: Promise<void> = Promise.resolve();
 
   constructor(backend: Backend) {
     this.#backend = backend;
@@ -91,9 +94,9 @@ export class LibraryStore {
       case "showRefreshed":
       case "showUpdated":
         this.#pending.add(change.showId);
-        if (!this.#flushing) {
-          this.#flushing = true;
-          void this.#flush();
+        if (!this.#scheduled) {
+          this.#scheduled = true;
+          this.#flushes = this.#flushes.then(() => this.#flush());
         }
         break;
       case "showChecked": {
@@ -120,7 +123,7 @@ export class LibraryStore {
     await new Promise((resolve) => setTimeout(resolve, 50));
     const ids = [...this.#pending];
     this.#pending.clear();
-    this.#flushing = false;
+    this.#scheduled = false;
     if (ids.length === 0) return;
     try {
       if (ids.length > ONE_BY_ONE) {

@@ -90,6 +90,30 @@ describe("LibraryStore", () => {
     expect(calls.list).toBe(1);
   });
 
+  it("never lets an older answer overwrite a newer one", async () => {
+    const library = new Map([[1, show(1, "Imported title")]]);
+    const { backend, emit } = fakeBackend(library);
+    let slow = true;
+    const getShow = backend.getShow.bind(backend);
+    backend.getShow = async (id) => {
+      // The first answer (the title from the OPML file) arrives after the second one.
+      const answer = await getShow(id);
+      if (slow) {
+        slow = false;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      return answer;
+    };
+    const store = new LibraryStore(backend);
+    await store.start();
+    emit({ kind: "showAdded", showId: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    library.set(1, show(1, "The feed's title"));
+    emit({ kind: "showRefreshed", showId: 1, newEpisodes: [], changedEpisodes: [] });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(store.find(1)?.title).toBe("The feed's title");
+  });
+
   it("adds and removes tiles", async () => {
     const library = new Map([[1, show(1)]]);
     const { backend, emit } = fakeBackend(library);
