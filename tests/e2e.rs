@@ -319,14 +319,7 @@ async fn subscribe_play_pause_seek_and_resume_after_restart() {
     .await;
 
     // Up Next: queue an episode to play next, go to the end, and it starts by itself.
-    client
-        .execute(
-            "document.querySelector('[data-testid=episode]:nth-child(3)')\
-             .scrollIntoView({ block: 'center', behavior: 'instant' }); return true;",
-            vec![],
-        )
-        .await
-        .expect("the row in view");
+    scroll_into_view(&client, "[data-testid=episode]:nth-child(3)").await;
     click(
         &client,
         "[data-testid=episode]:nth-child(3) [data-testid=episode-play-next]",

@@ -58,36 +58,6 @@ fn hostile_feed(base: &str) -> String {
     )
 }
 
-/// A show with `count` episodes, a day apart, each with a little HTML in its notes.
-fn long_feed(base: &str, count: usize) -> String {
-    let mut xml = format!(
-        r#"<?xml version="1.0" encoding="UTF-8"?>
-<rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"><channel>
-<title>Long Show</title><link>{base}/</link><description>Five thousand episodes.</description>
-"#
-    );
-    for n in (1..=count).rev() {
-        let day = 1_795_000_000 - (count - n) as i64 * 86_400;
-        xml.push_str(&format!(
-            "<item><title>Long episode {n}</title><guid>long-{n}</guid><pubDate>{date}</pubDate>\
-             <itunes:duration>31:{m:02}</itunes:duration>\
-             <enclosure url=\"{base}/audio/long-{n}.mp3\" type=\"audio/mpeg\" length=\"1000\"/>\
-             <description><![CDATA[<p>Episode {n}: <b>notes</b> at 1:{m:02} and more.</p>]]></description></item>\n",
-            date = rfc2822(day),
-            m = n % 60,
-        ));
-    }
-    xml.push_str("</channel></rss>\n");
-    xml
-}
-
-/// An RFC 2822 date, 08:00 UTC on the day of `unix`.
-fn rfc2822(unix: i64) -> String {
-    chrono::DateTime::from_timestamp(unix, 0)
-        .map(|d| d.format("%d %b %Y 08:00:00 +0000").to_string())
-        .expect("a date")
-}
-
 /// Chooses `file` in the OPML file input, as picking it in the file dialog would (WebDriver
 /// sets a file input's files from a path typed into it).
 async fn choose_opml(client: &Client, file: &std::path::Path) {
@@ -317,7 +287,10 @@ async fn import_search_hostile_notes_and_a_gone_feed() {
     // A show with 5,000 episodes: the first rows appear quickly, more arrive on scrolling.
     server.route(
         "/long.xml",
-        Route::ok("application/rss+xml", long_feed(&base, 5_000)),
+        Route::ok(
+            "application/rss+xml",
+            numbered_feed(&base, "long", "Long Show", "Long episode", 5_000),
+        ),
     );
     click(&client, "[data-testid=add-podcast]").await;
     add_podcast(&client, &server.url("/long.xml")).await;

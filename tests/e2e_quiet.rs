@@ -25,31 +25,6 @@ fn setting(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-/// A show of `count` episodes a day apart, with a paragraph of notes each.
-fn feed(base: &str, key: &str, title: &str, count: usize) -> String {
-    let mut xml = format!(
-        r#"<?xml version="1.0" encoding="UTF-8"?>
-<rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"><channel>
-<title>{title}</title><link>{base}/</link><description>A show for the quiet journey.</description>
-"#
-    );
-    for n in (1..=count).rev() {
-        let day = 1_795_000_000 - (count - n) as i64 * 86_400;
-        let date = chrono::DateTime::from_timestamp(day, 0)
-            .map(|d| d.format("%a, %d %b %Y 08:00:00 +0000").to_string())
-            .expect("a date");
-        xml.push_str(&format!(
-            "<item><title>{title} {n}</title><guid>{key}-{n}</guid><pubDate>{date}</pubDate>\
-             <itunes:duration>5:00</itunes:duration>\
-             <enclosure url=\"{base}/audio/{key}-{n}.mp3\" type=\"audio/mpeg\" length=\"1000\"/>\
-             <description><![CDATA[<p>Episode {n}: <b>notes</b> at 1:{m:02} and more.</p>]]></description></item>\n",
-            m = n % 60,
-        ));
-    }
-    xml.push_str("</channel></rss>\n");
-    xml
-}
-
 /// CPU seconds (user + system) used so far by `pid` and every process it started, by process
 /// name (the app, WebKit's web and network processes, …).
 fn cpu_secs(pid: u32) -> std::collections::BTreeMap<String, f64> {
@@ -154,7 +129,13 @@ async fn playing_in_a_large_library_fetches_no_lists_and_moves_nothing() {
             &path,
             Route::ok(
                 "application/rss+xml",
-                feed(&base, &format!("s{n}"), &format!("Show {n}"), episodes),
+                numbered_feed(
+                    &base,
+                    &format!("s{n}"),
+                    &format!("Show {n}"),
+                    "Episode",
+                    episodes,
+                ),
             ),
         );
         opml.push_str(&format!(
@@ -167,7 +148,7 @@ async fn playing_in_a_large_library_fetches_no_lists_and_moves_nothing() {
         "/long.xml",
         Route::ok(
             "application/rss+xml",
-            feed(&base, "long", "Long episode", 5_000),
+            numbered_feed(&base, "long", "Long Show", "Long episode", 5_000),
         ),
     );
     let media = tempfile::tempdir().expect("media dir");
@@ -212,7 +193,7 @@ async fn playing_in_a_large_library_fetches_no_lists_and_moves_nothing() {
         || async {
             client
                 .find(fantoccini::Locator::XPath(
-                    "//nav//button[.//span[text()='Long episode']]",
+                    "//nav//button[.//span[text()='Long Show']]",
                 ))
                 .await
                 .ok()

@@ -132,14 +132,7 @@ async fn every_screen_in_both_themes() {
         take(&display, &format!("show-page-{theme}.png"), &mut saved).await;
 
         // The third row may be below the fold: bring it into view as a listener would.
-        client
-            .execute(
-                "document.querySelector('[data-testid=episode]:nth-child(3)')\
-                 .scrollIntoView({ block: 'center', behavior: 'instant' }); return true;",
-                vec![],
-            )
-            .await
-            .expect("third row in view");
+        scroll_into_view(&client, "[data-testid=episode]:nth-child(3)").await;
         click(
             &client,
             "[data-testid=episode]:nth-child(3) [data-testid=episode-title] button",

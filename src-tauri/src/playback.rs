@@ -64,13 +64,7 @@ impl Playback {
         };
         if holds(&player.state()) {
             player.unload();
-            let mut states = player.subscribe();
-            // Stopping is quick; a player that does not answer must not hold up the listener.
-            let _ = tokio::time::timeout(
-                std::time::Duration::from_secs(2),
-                states.wait_for(|state| !holds(state)),
-            )
-            .await;
+            settled(player, |state| !holds(state)).await;
         }
     }
 
@@ -91,12 +85,7 @@ impl Playback {
         let stream = track_from(core, episode, MediaSource::Stream).await?;
         let uri = stream.uri.clone();
         player.load(stream, state.position_secs, state.is_playing());
-        let mut states = player.subscribe();
-        let _ = tokio::time::timeout(
-            std::time::Duration::from_secs(2),
-            states.wait_for(|s| s.track.as_ref().is_some_and(|t| t.uri == uri)),
-        )
-        .await;
+        settled(player, |s| s.track.as_ref().is_some_and(|t| t.uri == uri)).await;
         Ok(())
     }
 
@@ -145,7 +134,7 @@ impl Playback {
             while to_library.changed().await.is_ok() {
                 let state = to_library.borrow_and_update().clone();
                 // Each save announces itself through the core's changes: one episode's row.
-                let Saved::Ended(finished) = saver.observe(&core, &state).await else {
+                let Some(finished) = saver.observe(&core, &state).await else {
                     continue;
                 };
                 let at_end = if state.sleep == Some(SleepTimer::EndOfEpisode) {
@@ -217,6 +206,13 @@ async fn start(
     Ok(())
 }
 
+/// Waits (up to 2 s: the player answers at once, and one that does not must not hold up the
+/// listener) until the player's state is `done`.
+async fn settled(player: &PlayerHandle, done: impl Fn(&PlayerState) -> bool) {
+    let mut states = player.subscribe();
+    let _ = tokio::time::timeout(Duration::from_secs(2), states.wait_for(|s| done(s))).await;
+}
+
 async fn track_from(
     core: &Core,
     episode: EpisodeId,
@@ -282,23 +278,21 @@ struct PlaceSaver {
 }
 
 impl PlaceSaver {
-    /// Saves what needs saving; says whether the episode has just ended.
-    async fn observe(&mut self, core: &Core, state: &PlayerState) -> Saved {
+    /// Saves what needs saving; returns the episode that has just played to its end, if one has.
+    async fn observe(&mut self, core: &Core, state: &PlayerState) -> Option<EpisodeId> {
         // While an episode opens, the position is the requested start, not a place heard.
         if state.status == Status::Loading {
-            return Saved::Nothing;
+            return None;
         }
-        let Some(current) = observed(state) else {
-            return Saved::Nothing;
-        };
+        let current = observed(state)?;
         let previous = self.previous.replace((current, state.status));
         if state.status == Status::Ended {
             if previous.is_none_or(|(_, status)| status != Status::Ended) {
                 save(core, current, Moment::Ended).await;
                 self.last_save = Some(Instant::now());
-                return Saved::Ended(current.episode);
+                return Some(current.episode);
             }
-            return Saved::Nothing;
+            return None;
         }
         let since = self
             .last_save
@@ -316,16 +310,8 @@ impl PlaceSaver {
             save(core, place, moment).await;
             self.last_save = Some(Instant::now());
         }
-        Saved::Nothing
+        None
     }
-}
-
-/// What an observation found.
-enum Saved {
-    /// Nothing, or a place saved: nothing follows.
-    Nothing,
-    /// The episode played to its end.
-    Ended(EpisodeId),
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! Background and on-demand refresh: one run of many shows at a time, progress sent to the UI as
 //! each feed finishes, a schedule (every `refreshMinutes`, 60 by default, counted from the last
-//! refresh of everything even across restarts), and, after every refresh (one show, many or all), what the core says follows:
-//! automatic downloads, the disk rules, and the new-episodes notification when it is wanted.
+//! refresh of everything even across restarts), and, after every refresh (one show, many or
+//! all), what the core says follows: automatic downloads, the disk rules, and the new-episodes
+//! notification when it is wanted.
 
 use std::time::Duration;
 

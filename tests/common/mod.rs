@@ -370,3 +370,48 @@ pub async fn open_add_podcast(client: &Client) {
     .await;
     add.click().await.expect("opened Add podcast");
 }
+
+/// A show of `count` episodes a day apart (`{episode_title} {n}`, guid and audio `{key}-{n}`),
+/// newest first, each with a little HTML and a timecode in its notes.
+pub fn numbered_feed(
+    base: &str,
+    key: &str,
+    show_title: &str,
+    episode_title: &str,
+    count: usize,
+) -> String {
+    let mut xml = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"><channel>
+<title>{show_title}</title><link>{base}/</link><description>{count} episodes.</description>
+"#
+    );
+    for n in (1..=count).rev() {
+        let day = 1_795_000_000 - (count - n) as i64 * 86_400;
+        let date = chrono::DateTime::from_timestamp(day, 0)
+            .map(|d| d.format("%d %b %Y 08:00:00 +0000").to_string())
+            .expect("a date");
+        xml.push_str(&format!(
+            "<item><title>{episode_title} {n}</title><guid>{key}-{n}</guid><pubDate>{date}</pubDate>\
+             <itunes:duration>31:{m:02}</itunes:duration>\
+             <enclosure url=\"{base}/audio/{key}-{n}.mp3\" type=\"audio/mpeg\" length=\"1000\"/>\
+             <description><![CDATA[<p>Episode {n}: <b>notes</b> at 1:{m:02} and more.</p>]]></description></item>\n",
+            m = n % 60,
+        ));
+    }
+    xml.push_str("</channel></rss>\n");
+    xml
+}
+
+/// Scrolls the element `css` names to the middle of its scroll area, as a listener would
+/// before clicking it.
+pub async fn scroll_into_view(client: &Client, css: &str) {
+    client
+        .execute(
+            "document.querySelector(arguments[0])\
+             .scrollIntoView({ block: 'center', behavior: 'instant' }); return true;",
+            vec![serde_json::Value::from(css)],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("could not scroll {css} into view: {e}"));
+}

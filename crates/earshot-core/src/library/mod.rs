@@ -64,7 +64,7 @@ pub struct FeedEntry {
 }
 
 /// What storing a feed did.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stored {
     pub show: ShowId,
     pub new_episodes: u32,
