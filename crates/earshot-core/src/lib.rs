@@ -5,6 +5,7 @@
 pub mod artwork;
 pub mod change;
 pub mod chapters;
+pub mod directory;
 pub mod download;
 mod error;
 pub mod feed;
@@ -47,6 +48,8 @@ pub struct CoreConfig {
     pub fetch: FetchOptions,
     /// Time limits for episode downloads.
     pub media: download::Timeouts,
+    /// Where the podcast directories live.
+    pub directories: directory::DirectoryEndpoints,
 }
 
 impl CoreConfig {
@@ -57,6 +60,7 @@ impl CoreConfig {
             user_agent: user_agent(),
             fetch: FetchOptions::default(),
             media: download::Timeouts::default(),
+            directories: directory::DirectoryEndpoints::from_env(),
         }
     }
 }
@@ -76,6 +80,8 @@ pub struct Core {
     feeds: FeedClient,
     artwork: ArtworkStore,
     downloads: Downloads,
+    #[allow(dead_code)]
+    directories: directory::Directories,
     /// Feeds parsed or waiting to be stored at once: as many as there are cores. The writer and
     /// the indexer need their share of the cores too; more would only hold parsed feeds in
     /// memory (one more measured the same speed with 5 % more memory).
@@ -95,9 +101,15 @@ impl Core {
             config.data_dir.join("downloads"),
             config.media,
         );
+        let directories = directory::Directories::new(
+            &config.user_agent,
+            config.directories,
+            config.data_dir.join("directory"),
+        );
         Ok(Self {
             library,
             downloads,
+            directories,
             feeds: FeedClient::with_options(&config.user_agent, config.fetch)?,
             artwork: ArtworkStore::new(config.data_dir.join("artwork")),
             in_flight: Arc::default(),
@@ -153,7 +165,8 @@ impl Core {
         same_guid: SameGuid,
         now: UnixTime,
     ) -> Result<Show> {
-        let url = feed::normalize_feed_url(input)?;
+        let input = self.directory_address(input).await?;
+        let url = feed::normalize_feed_url(&input)?;
         let (url, credentials) = feed::split_credentials(url);
         if let Some(id) = self.library.show_id_for_url(url.as_str()).await? {
             return self.library.show(id).await;

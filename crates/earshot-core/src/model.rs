@@ -356,3 +356,83 @@ pub struct Partial {
     /// That body's full length.
     pub total: Option<u64>,
 }
+
+// Podcast directories (`crate::directory`): what a search or a chart gives back.
+
+/// A podcast directory Earshot can ask.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, specta::Type,
+)]
+pub enum DirectorySource {
+    /// Apple's iTunes Search API and its charts (no key).
+    #[serde(rename = "itunes")]
+    Itunes,
+    /// fyyd.de (no key).
+    #[serde(rename = "fyyd")]
+    Fyyd,
+    /// Podcast Index (a key and secret from the listener).
+    #[serde(rename = "podcastindex")]
+    PodcastIndex,
+}
+
+/// A show as a directory lists it. Field names are snake_case: this is also what
+/// `earshot-cli discover --json` prints.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+pub struct DirectoryShow {
+    pub title: String,
+    pub author: Option<String>,
+    /// None when the directory gave none (a chart entry not resolved yet).
+    pub feed_url: Option<String>,
+    pub artwork_url: Option<String>,
+    /// Category names, as the directory names them.
+    pub categories: Vec<String>,
+    /// The first directory that returned it.
+    pub source: DirectorySource,
+    pub episode_count: Option<u32>,
+    /// Whether the listener already follows it.
+    pub subscribed: bool,
+    /// Plain text, short, when the directory gives one.
+    pub description: Option<String>,
+    /// Apple's id for the show, when known.
+    pub itunes_id: Option<u64>,
+}
+
+/// Why one directory gave nothing, in words ("fyyd did not answer within 10 s").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct DirectoryFailure {
+    pub source: DirectorySource,
+    pub message: String,
+}
+
+/// A search across the directories, as it stands: sent once per directory that answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+pub struct DirectorySearch {
+    pub query: String,
+    /// Merged so far, deduplicated by feed address, best match first.
+    pub results: Vec<DirectoryShow>,
+    /// Directories still to answer.
+    pub pending: Vec<DirectorySource>,
+    pub failures: Vec<DirectoryFailure>,
+    /// True on the last update of this search.
+    pub done: bool,
+}
+
+/// One of Apple's top-level podcast genres.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct Genre {
+    pub id: u32,
+    pub name: String,
+}
+
+/// Top shows for a genre (or all) in a country.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+pub struct Chart {
+    /// Apple's genre id; None for all podcasts.
+    pub genre: Option<u32>,
+    /// Lowercase ISO 3166 code (`us`).
+    pub country: String,
+    pub shows: Vec<DirectoryShow>,
+    /// When the directories were asked.
+    pub fetched_at: UnixTime,
+    pub failures: Vec<DirectoryFailure>,
+}

@@ -97,6 +97,7 @@ async fn open(dir: &Path) -> Core {
     Core::open(CoreConfig {
         data_dir: dir.to_path_buf(),
         user_agent: "earshot-tests".into(),
+        directories: earshot_core::directory::DirectoryEndpoints::from_env(),
         // Short, so that the stalled server is given up on quickly.
         fetch: FetchOptions {
             connect_timeout: Duration::from_secs(2),

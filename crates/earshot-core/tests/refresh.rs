@@ -26,6 +26,7 @@ async fn open(dir: &Path) -> Core {
     Core::open(CoreConfig {
         data_dir: dir.to_path_buf(),
         user_agent: "earshot-tests".into(),
+        directories: earshot_core::directory::DirectoryEndpoints::from_env(),
         fetch: Default::default(),
         media: Default::default(),
     })

@@ -20,6 +20,7 @@ fn config(dir: &Path) -> CoreConfig {
         user_agent: "earshot-tests".into(),
         fetch: Default::default(),
         media: Default::default(),
+        directories: earshot_core::directory::DirectoryEndpoints::from_env(),
     }
 }
 
