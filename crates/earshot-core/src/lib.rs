@@ -159,50 +159,25 @@ impl Core {
     }
 
     /// [`Core::subscribe`], saying what to do with a feed that claims a followed show's guid.
+    /// A show the listener was previewing is followed, with every place kept.
     pub async fn subscribe_with(
         &self,
         input: &str,
         same_guid: SameGuid,
         now: UnixTime,
     ) -> Result<Show> {
-        let input = self.directory_address(input).await?;
-        let url = feed::normalize_feed_url(&input)?;
-        let (url, credentials) = feed::split_credentials(url);
-        if let Some(id) = self.library.show_id_for_url(url.as_str()).await? {
-            return self.library.show(id).await;
-        }
-        let request = feed::Request {
-            credentials: credentials.as_ref(),
-            ..feed::Request::new(&url, FEED_LIMIT_BYTES)
-        };
-        let fetched = self.feeds.get_with(request).await?;
-        let (fetched, parsed) = match self.parse(fetched).await {
-            (fetched, Ok(parsed)) => (fetched, parsed),
-            (page, Err(error)) => {
-                // A web page: follow the feed it announces, once.
-                let Some(found) = feed::feed_links(&page.body, &page.final_url)
-                    .into_iter()
-                    .next()
-                else {
-                    return Err(error);
-                };
-                tracing::info!(page = %page.final_url, feed = %found, "following the page's feed link");
-                let request = feed::Request {
-                    credentials: credentials.as_ref(),
-                    ..feed::Request::new(&found, FEED_LIMIT_BYTES)
-                };
-                match self.parse(self.feeds.get_with(request).await?).await {
-                    (fetched, Ok(parsed)) => (fetched, parsed),
-                    (_, Err(error)) => return Err(error),
-                }
-            }
-        };
-        let feed_url = fetched.permanent_url.clone();
-        for known in [&feed_url, &fetched.final_url] {
-            if let Some(id) = self.library.show_id_for_url(known.as_str()).await? {
+        let (fetched, parsed, credentials) = match self.find_or_fetch(input).await? {
+            Found::InLibrary(id) => {
+                self.library.follow(id, now).await?;
                 return self.library.show(id).await;
             }
-        }
+            Found::Fetched {
+                fetched,
+                parsed,
+                credentials,
+            } => (fetched, parsed, credentials),
+        };
+        let feed_url = fetched.permanent_url.clone();
         if same_guid == SameGuid::Refuse
             && let Some(guid) = &parsed.feed.podcast_guid
             && let Some(id) = self.library.show_id_for_podcast_guid(guid).await?
@@ -215,11 +190,7 @@ impl Core {
                 show: id,
             });
         }
-        let meta = library::FeedMeta {
-            body_sha256: Some(hex(&Sha256::digest(&fetched.body))),
-            etag: fetched.etag,
-            last_modified: fetched.last_modified,
-        };
+        let meta = feed_meta(&fetched);
         let id = self
             .library
             .store_feed(feed_url.as_str(), &parsed, &meta, credentials.as_ref(), now)
@@ -238,6 +209,119 @@ impl Core {
             .changes()
             .publish(Change::ShowAdded { show_id: id });
         self.library.show(id).await
+    }
+
+    /// The show at `input` without following it (from a directory, or an address pasted to
+    /// look before subscribing): fetched and kept aside, so its page, its episodes and the
+    /// listener's place in them work as a followed show's do, out of the library's lists until
+    /// [`Core::subscribe`]. A show already in the library (followed or previewed) is given as
+    /// it is; a preview last fetched over an hour ago is fetched again first (a failure keeps
+    /// the copy).
+    pub async fn preview(&self, input: &str, now: UnixTime) -> Result<Show> {
+        let (fetched, parsed, credentials) = match self.find_or_fetch(input).await? {
+            Found::InLibrary(id) => {
+                let show = self.library.show(id).await?;
+                if !show.followed {
+                    self.library.touch_preview(id, now).await?;
+                    if show
+                        .refreshed_at
+                        .is_none_or(|at| now - at > PREVIEW_FRESH_SECS)
+                    {
+                        // A failure is recorded on the show, which its page shows.
+                        if let RefreshOutcome::Failed { message, .. } =
+                            self.refresh_show(id, now).await?
+                        {
+                            tracing::info!(show = id.0, %message, "preview not refetched");
+                        }
+                        return self.library.show(id).await;
+                    }
+                }
+                return Ok(show);
+            }
+            Found::Fetched {
+                fetched,
+                parsed,
+                credentials,
+            } => (fetched, parsed, credentials),
+        };
+        let feed_url = fetched.permanent_url.clone();
+        let meta = feed_meta(&fetched);
+        let id = self
+            .library
+            .store_preview(feed_url.as_str(), &parsed, &meta, credentials.as_ref(), now)
+            .await?
+            .show;
+        tracing::info!(
+            show = id.0,
+            episodes = parsed.feed.episodes.len(),
+            "previewing"
+        );
+        self.library.index_backlog().await?;
+        if let Some(artwork_url) = &parsed.feed.artwork_url {
+            self.cache_artwork(id, artwork_url).await;
+        }
+        self.library.show(id).await
+    }
+
+    /// Forgets previews not opened since `before` (and never followed), with their episodes,
+    /// places, downloads and artwork; a preview with an episode in Up Next stays. Returns how
+    /// many went.
+    pub async fn forget_previews(&self, before: UnixTime) -> Result<usize> {
+        let stale = self.library.stale_previews(before).await?;
+        for show in &stale {
+            self.unsubscribe(*show).await?;
+        }
+        if !stale.is_empty() {
+            tracing::info!(previews = stale.len(), "old previews forgotten");
+        }
+        Ok(stale.len())
+    }
+
+    /// The show already in the library at `input` (the same address, or the same address after
+    /// redirects), or the feed fetched and parsed. An Apple Podcasts page address is resolved
+    /// to its feed; a web page is followed to the feed it announces, once.
+    async fn find_or_fetch(&self, input: &str) -> Result<Found> {
+        let input = self.directory_address(input).await?;
+        let url = feed::normalize_feed_url(&input)?;
+        let (url, credentials) = feed::split_credentials(url);
+        if let Some(id) = self.library.show_id_for_url(url.as_str()).await? {
+            return Ok(Found::InLibrary(id));
+        }
+        let request = feed::Request {
+            credentials: credentials.as_ref(),
+            ..feed::Request::new(&url, FEED_LIMIT_BYTES)
+        };
+        let fetched = self.feeds.get_with(request).await?;
+        let (fetched, parsed) = match self.parse(fetched).await {
+            (fetched, Ok(parsed)) => (fetched, parsed),
+            (page, Err(error)) => {
+                let Some(found) = feed::feed_links(&page.body, &page.final_url)
+                    .into_iter()
+                    .next()
+                else {
+                    return Err(error);
+                };
+                tracing::info!(page = %page.final_url, feed = %found, "following the page's feed link");
+                let request = feed::Request {
+                    credentials: credentials.as_ref(),
+                    ..feed::Request::new(&found, FEED_LIMIT_BYTES)
+                };
+                match self.parse(self.feeds.get_with(request).await?).await {
+                    (fetched, Ok(parsed)) => (fetched, parsed),
+                    (_, Err(error)) => return Err(error),
+                }
+            }
+        };
+        for known in [&fetched.permanent_url, &fetched.final_url] {
+            if let Some(id) = self.library.show_id_for_url(known.as_str()).await? {
+                return Ok(Found::InLibrary(id));
+            }
+        }
+        Ok(Found::Fetched {
+            fetched,
+            parsed,
+            credentials,
+        })
     }
 
     /// Removes a show, its episodes, the listener's progress in them and its artwork.
@@ -452,6 +536,28 @@ impl Core {
 
     pub async fn close(&self) {
         self.library.close().await;
+    }
+}
+
+/// How long a preview's copy of its feed is shown without fetching it again.
+const PREVIEW_FRESH_SECS: i64 = 3600;
+
+/// A show already in the library, or a feed fetched for it.
+enum Found {
+    InLibrary(ShowId),
+    Fetched {
+        fetched: feed::Fetched,
+        parsed: library::PreparedFeed,
+        credentials: Option<Credentials>,
+    },
+}
+
+/// The validators of a fetch, to store beside the show.
+fn feed_meta(fetched: &feed::Fetched) -> library::FeedMeta {
+    library::FeedMeta {
+        body_sha256: Some(hex(&Sha256::digest(&fetched.body))),
+        etag: fetched.etag.clone(),
+        last_modified: fetched.last_modified.clone(),
     }
 }
 

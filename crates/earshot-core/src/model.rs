@@ -31,7 +31,7 @@ impl std::fmt::Display for EpisodeId {
     }
 }
 
-/// A subscribed show.
+/// A show in the library: followed, or previewed from a directory.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct Show {
@@ -60,6 +60,8 @@ pub struct Show {
     pub explicit: Option<bool>,
     pub podcast_guid: Option<String>,
     pub funding: Vec<Funding>,
+    /// False for a show the listener previews (from a directory) without following it.
+    pub followed: bool,
 }
 
 // What feeds carry beyond RSS and Atom, kept with shows and episodes.

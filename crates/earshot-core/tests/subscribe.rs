@@ -535,3 +535,108 @@ async fn chapters_are_fetched_when_asked_for() {
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn a_preview_stays_out_of_the_library_until_followed_and_keeps_its_place() {
+    let (server, _dir, core) = setup().await;
+    let mut changes = core.changes();
+    let preview = core
+        .preview(&server.url("/feed.xml"), NOW)
+        .await
+        .expect("previewed");
+    assert!(!preview.followed);
+    assert_eq!(preview.title, "The Backend Hour");
+    assert!(preview.has_artwork, "a preview shows its artwork");
+    let page = core.show_page(preview.id).await.expect("page");
+    assert_eq!(page.episodes.len(), 24);
+
+    // Not in the library's lists, its search or its export.
+    assert!(core.shows().await.expect("shows").is_empty());
+    let found = core.search("HTTP/2", 20).await.expect("search");
+    assert!(found.shows.is_empty() && found.episodes.is_empty());
+    assert!(!core.export_opml().await.expect("opml").contains("feed.xml"));
+    assert!(
+        std::iter::from_fn(|| changes.try_recv().ok())
+            .all(|c| !matches!(c, earshot_core::Change::ShowAdded { .. })),
+        "the library's grid hears nothing of a preview"
+    );
+
+    // A place saved while previewing survives subscribing.
+    let episode = page.episodes[3].id;
+    let place = Progress {
+        position_secs: 321.0,
+        played: false,
+    };
+    core.save_progress(episode, place, NOW + 5)
+        .await
+        .expect("saved");
+    // Opening it again is the same show, not fetched again within the hour.
+    let fetches = server.requests().len();
+    let again = core
+        .preview(&server.url("/feed.xml"), NOW + 60)
+        .await
+        .expect("again");
+    assert_eq!(again.id, preview.id);
+    assert_eq!(server.requests().len(), fetches);
+
+    let followed = core
+        .subscribe(&server.url("/feed.xml"), NOW + 120)
+        .await
+        .expect("subscribed");
+    assert_eq!(followed.id, preview.id);
+    assert!(followed.followed);
+    assert!(std::iter::from_fn(|| changes.try_recv().ok()).any(|c| c
+        == earshot_core::Change::ShowAdded {
+            show_id: preview.id
+        }));
+    assert_eq!(core.shows().await.expect("shows").len(), 1);
+    assert_eq!(
+        core.episode(episode).await.expect("episode").progress,
+        place
+    );
+    assert!(
+        !core
+            .search("HTTP/2", 20)
+            .await
+            .expect("search")
+            .episodes
+            .is_empty()
+    );
+    // A followed show is never forgotten as a preview.
+    assert_eq!(
+        core.forget_previews(NOW + 10_000_000)
+            .await
+            .expect("forget"),
+        0
+    );
+    // Previewing a followed show gives it as it is.
+    assert!(
+        core.preview(&server.url("/feed.xml"), NOW)
+            .await
+            .expect("followed")
+            .followed
+    );
+}
+
+#[tokio::test]
+async fn previews_left_alone_are_forgotten_unless_queued() {
+    let (server, _dir, core) = setup().await;
+    let old = core
+        .preview(&server.url("/feed.xml"), NOW)
+        .await
+        .expect("previewed");
+    assert_eq!(core.forget_previews(NOW).await.expect("forget"), 0);
+    let episode = core.show_page(old.id).await.expect("page").episodes[0].id;
+    core.enqueue(episode, earshot_core::Placement::Last)
+        .await
+        .expect("queued");
+    assert_eq!(
+        core.forget_previews(NOW + 100).await.expect("forget"),
+        0,
+        "its episode waits in Up Next"
+    );
+    core.dequeue(episode).await.expect("dequeued");
+    assert_eq!(core.forget_previews(NOW + 100).await.expect("forget"), 1);
+    assert!(core.show(old.id).await.is_err());
+    assert!(core.artwork(old.id, None).await.is_none());
+}

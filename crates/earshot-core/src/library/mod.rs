@@ -93,7 +93,7 @@ const EPISODES_PER_STATEMENT: usize = 100;
 
 const SHOW_COLUMNS: &str = "s.id, s.feed_url, s.title, s.author, s.description_html, s.link, \
      s.categories_json, s.artwork_cached, s.refreshed_at, s.last_error, s.last_error_at, \
-     s.gone_at, s.language, s.explicit, s.podcast_guid, s.funding_json, \
+     s.gone_at, s.language, s.explicit, s.podcast_guid, s.funding_json, s.followed, \
      (SELECT COUNT(*) FROM episodes e WHERE e.show_id = s.id) AS episode_count, \
      (SELECT MAX(e.published_at) FROM episodes e WHERE e.show_id = s.id) AS latest_episode_at, \
      (SELECT COUNT(*) FROM episodes e LEFT JOIN playback p ON p.episode_id = e.id \
@@ -248,11 +248,12 @@ impl Library {
 
     /// The show already subscribed under this `podcast:guid`, if any.
     pub async fn show_id_for_podcast_guid(&self, guid: &str) -> Result<Option<ShowId>> {
-        let id: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM shows WHERE podcast_guid = ? ORDER BY id LIMIT 1")
-                .bind(guid)
-                .fetch_optional(&self.pool)
-                .await?;
+        let id: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM shows WHERE podcast_guid = ? AND followed ORDER BY id LIMIT 1",
+        )
+        .bind(guid)
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(id.map(ShowId))
     }
 
@@ -269,6 +270,34 @@ impl Library {
         credentials: Option<&Credentials>,
         now: UnixTime,
     ) -> Result<Stored> {
+        self.store_feed_as(feed_url, prepared, meta, credentials, true, now)
+            .await
+    }
+
+    /// [`Library::store_feed`] for a show new to the library that the listener only previews
+    /// (`followed: false`): it stays out of the library's lists until [`Library::follow`].
+    /// A show already in the library keeps whether it is followed.
+    pub async fn store_preview(
+        &self,
+        feed_url: &str,
+        prepared: &PreparedFeed,
+        meta: &FeedMeta,
+        credentials: Option<&Credentials>,
+        now: UnixTime,
+    ) -> Result<Stored> {
+        self.store_feed_as(feed_url, prepared, meta, credentials, false, now)
+            .await
+    }
+
+    async fn store_feed_as(
+        &self,
+        feed_url: &str,
+        prepared: &PreparedFeed,
+        meta: &FeedMeta,
+        credentials: Option<&Credentials>,
+        followed: bool,
+        now: UnixTime,
+    ) -> Result<Stored> {
         let feed = &prepared.feed;
         let (categories, funding) = (&prepared.categories_json, &prepared.funding_json);
         let description = &prepared.description_words;
@@ -277,8 +306,10 @@ impl Library {
         let show_id: i64 = sqlx::query_scalar(
             "INSERT INTO shows (feed_url, title, author, description_html, link, artwork_url, \
                  categories_json, etag, last_modified, body_sha256, subscribed_at, refreshed_at, \
-                 last_error, language, explicit, podcast_guid, locked, funding_json) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, NULL, ?12, ?13, ?14, ?15, ?16) \
+                 last_error, language, explicit, podcast_guid, locked, funding_json, followed, \
+                 previewed_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, NULL, ?12, ?13, ?14, ?15, ?16, \
+                 ?17, CASE WHEN ?17 THEN NULL ELSE ?11 END) \
              ON CONFLICT (feed_url) DO UPDATE SET title = excluded.title, author = excluded.author, \
                  description_html = excluded.description_html, link = excluded.link, \
                  artwork_url = excluded.artwork_url, categories_json = excluded.categories_json, \
@@ -306,6 +337,7 @@ impl Library {
         .bind(&feed.podcast_guid)
         .bind(feed.locked)
         .bind(funding)
+        .bind(followed)
         .fetch_one(&mut *tx)
         .await?;
         if let Some(credentials) = credentials {
@@ -532,6 +564,47 @@ impl Library {
         Ok(())
     }
 
+    /// Follows a show the listener was previewing: it joins the library's lists, refreshes and
+    /// search, with every place kept. Returns false when it was followed already.
+    pub async fn follow(&self, show: ShowId, now: UnixTime) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE shows SET followed = 1, previewed_at = NULL, subscribed_at = ? \
+             WHERE id = ? AND NOT followed",
+        )
+        .bind(now)
+        .bind(show.0)
+        .execute(&self.pool)
+        .await?;
+        let followed = done.rows_affected() > 0;
+        if followed {
+            self.changes.publish(Change::ShowAdded { show_id: show });
+        }
+        Ok(followed)
+    }
+
+    /// Notes that a preview was opened again, so it is not forgotten soon.
+    pub async fn touch_preview(&self, show: ShowId, now: UnixTime) -> Result<()> {
+        sqlx::query("UPDATE shows SET previewed_at = ? WHERE id = ? AND NOT followed")
+            .bind(now)
+            .bind(show.0)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Previews last opened before `before`, with nothing of theirs in Up Next.
+    pub async fn stale_previews(&self, before: UnixTime) -> Result<Vec<ShowId>> {
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT s.id FROM shows s WHERE NOT s.followed AND COALESCE(s.previewed_at, 0) < ? \
+             AND NOT EXISTS (SELECT 1 FROM queue q JOIN episodes e ON e.id = q.episode_id \
+                 WHERE e.show_id = s.id)",
+        )
+        .bind(before)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(ids.into_iter().map(ShowId).collect())
+    }
+
     /// Removes the show with its episodes, progress and place in Up Next, in one transaction.
     pub async fn unsubscribe(&self, show: ShowId) -> Result<()> {
         let removed = sqlx::query("DELETE FROM shows WHERE id = ?")
@@ -594,7 +667,8 @@ impl Library {
     /// are no shows): the time a refresh of everything last finished for all of them.
     pub async fn oldest_check(&self) -> Result<Option<UnixTime>> {
         let (never, oldest): (i64, Option<i64>) = sqlx::query_as(
-            "SELECT COUNT(*) FILTER (WHERE refreshed_at IS NULL), MIN(refreshed_at) FROM shows",
+            "SELECT COUNT(*) FILTER (WHERE refreshed_at IS NULL), MIN(refreshed_at) FROM shows \
+             WHERE followed",
         )
         .fetch_one(&self.pool)
         .await?;
@@ -630,9 +704,10 @@ impl Library {
 
     /// Every subscription's id, title and address, cheaply (no counts): what a refresh needs.
     pub async fn feeds(&self) -> Result<Vec<FeedEntry>> {
-        let rows = sqlx::query("SELECT id, title, feed_url, link FROM shows ORDER BY id")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows =
+            sqlx::query("SELECT id, title, feed_url, link FROM shows WHERE followed ORDER BY id")
+                .fetch_all(&self.pool)
+                .await?;
         Ok(rows
             .into_iter()
             .map(|row| FeedEntry {
@@ -646,7 +721,7 @@ impl Library {
 
     pub async fn shows(&self) -> Result<Vec<Show>> {
         let rows: Vec<ShowRow> = sqlx::query_as(&format!(
-            "SELECT {SHOW_COLUMNS} FROM shows s ORDER BY s.title COLLATE NOCASE"
+            "SELECT {SHOW_COLUMNS} FROM shows s WHERE s.followed ORDER BY s.title COLLATE NOCASE"
         ))
         .fetch_all(&self.pool)
         .await?;

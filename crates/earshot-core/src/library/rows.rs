@@ -26,6 +26,7 @@ pub(super) struct ShowRow {
     explicit: Option<bool>,
     podcast_guid: Option<String>,
     funding_json: String,
+    followed: bool,
 }
 
 impl From<ShowRow> for Show {
@@ -50,6 +51,7 @@ impl From<ShowRow> for Show {
             explicit: row.explicit,
             podcast_guid: row.podcast_guid,
             funding: serde_json::from_str(&row.funding_json).unwrap_or_default(),
+            followed: row.followed,
         }
     }
 }

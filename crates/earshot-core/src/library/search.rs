@@ -61,7 +61,7 @@ impl Library {
         let shows = sqlx::query(
             "SELECT s.id, s.title, s.author, s.artwork_cached FROM shows_fts \
              JOIN shows s ON s.id = shows_fts.rowid \
-             WHERE shows_fts MATCH ?1 ORDER BY bm25(shows_fts, 10.0, 5.0, 1.0) LIMIT ?2",
+             WHERE shows_fts MATCH ?1 AND s.followed ORDER BY bm25(shows_fts, 10.0, 5.0, 1.0) LIMIT ?2",
         )
         .bind(&expression)
         .bind(limit)
@@ -108,7 +108,7 @@ impl Library {
         if !ids.is_empty() {
             let mut query = sqlx::QueryBuilder::new(
                 "SELECT e.id, e.show_id, s.title, e.title, e.published_at, e.duration_secs \
-                 FROM episodes e JOIN shows s ON s.id = e.show_id WHERE e.id IN (",
+                 FROM episodes e JOIN shows s ON s.id = e.show_id WHERE s.followed AND e.id IN (",
             );
             let mut list = query.separated(", ");
             for id in &ids {
