@@ -8,6 +8,8 @@
 
 use std::path::PathBuf;
 
+use sha2::Digest;
+
 use crate::error::Result;
 use crate::model::ShowId;
 
@@ -124,6 +126,75 @@ impl ArtworkStore {
         }
         Some(scaled)
     }
+}
+
+impl ArtworkStore {
+    fn listed_path(&self, url: &str, size: u32) -> PathBuf {
+        let key = crate::hex(&sha2::Sha256::digest(url.as_bytes()));
+        self.dir.join("listed").join(format!("{key}-{size}"))
+    }
+
+    /// The small copy kept of a directory listing's artwork (`url`), when there is one.
+    pub async fn load_listed(&self, url: &str, size: u32) -> Option<Artwork> {
+        let bytes = tokio::fs::read(self.listed_path(url, listed_size(size)))
+            .await
+            .ok()?;
+        let mime = sniff_image(&bytes)?;
+        Some(Artwork { bytes, mime })
+    }
+
+    /// Keeps a small copy of a directory listing's artwork, scaled from `bytes`; what is kept
+    /// (or None when `bytes` are no image).
+    pub async fn store_listed(&self, url: &str, size: u32, bytes: Vec<u8>) -> Option<Artwork> {
+        let mime = sniff_image(&bytes)?;
+        let size = listed_size(size);
+        let scaled = tokio::task::spawn_blocking(move || match scale(&bytes, size) {
+            Ok(Some(scaled)) => Artwork {
+                mime: sniff_image(&scaled).unwrap_or(mime),
+                bytes: scaled,
+            },
+            Ok(None) | Err(_) => Artwork { bytes, mime },
+        })
+        .await
+        .ok()?;
+        let path = self.listed_path(url, size);
+        let keep = async {
+            tokio::fs::create_dir_all(path.parent()?).await.ok()?;
+            let partial = path.with_extension("part");
+            tokio::fs::write(&partial, &scaled.bytes).await.ok()?;
+            tokio::fs::rename(&partial, &path).await.ok()
+        };
+        if keep.await.is_none() {
+            tracing::debug!("listed artwork not kept");
+        }
+        Some(scaled)
+    }
+
+    /// Forgets small copies of listings' artwork last written before `before`.
+    pub async fn forget_listed(&self, before: std::time::SystemTime) {
+        let Ok(mut entries) = tokio::fs::read_dir(self.dir.join("listed")).await else {
+            return;
+        };
+        while let Ok(Some(entry)) = entries.next_entry().await {
+            let old = entry
+                .metadata()
+                .await
+                .and_then(|m| m.modified())
+                .is_ok_and(|at| at < before);
+            if old {
+                let _ = tokio::fs::remove_file(entry.path()).await;
+            }
+        }
+    }
+}
+
+/// Listings are drawn small: the nearest thumbnail size, at most the largest.
+fn listed_size(size: u32) -> u32 {
+    THUMBNAIL_SIZES
+        .iter()
+        .copied()
+        .find(|s| *s >= size)
+        .unwrap_or(THUMBNAIL_SIZES[THUMBNAIL_SIZES.len() - 1])
 }
 
 /// `bytes` decoded and scaled to fit `size`×`size`: JPEG, or PNG when it has transparency.

@@ -521,6 +521,33 @@ impl Core {
         self.library.changes().subscribe()
     }
 
+    /// A directory listing's artwork (an address a search or chart gave), scaled to about
+    /// `size` pixels: fetched once, then kept small on disk, so the web view never loads a
+    /// remote image. None when it cannot be fetched or is no image.
+    pub async fn listed_artwork(&self, url: &str, size: u32) -> Option<Artwork> {
+        if let Some(kept) = self.artwork.load_listed(url, size).await {
+            return Some(kept);
+        }
+        let parsed = url::Url::parse(url)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https"))?;
+        match self.feeds.get(&parsed, artwork::ARTWORK_LIMIT_BYTES).await {
+            Ok(fetched) => self.artwork.store_listed(url, size, fetched.body).await,
+            Err(error) => {
+                tracing::debug!(%error, "listed artwork not fetched");
+                None
+            }
+        }
+    }
+
+    /// Forgets kept copies of listings' artwork older than `days`.
+    pub async fn forget_listed_artwork(&self, days: u64) {
+        let before = std::time::SystemTime::now()
+            .checked_sub(std::time::Duration::from_secs(days * 86_400))
+            .unwrap_or(std::time::UNIX_EPOCH);
+        self.artwork.forget_listed(before).await;
+    }
+
     /// The file of the show's cached artwork, when there is one.
     pub fn artwork_file(&self, show: ShowId) -> Option<PathBuf> {
         self.artwork.file(show)
