@@ -47,6 +47,12 @@ pub enum Error {
     },
     #[error("{what} was not found in the library")]
     NotFound { what: String },
+    /// No podcast directory could answer (each one's reason is in the message).
+    #[error("{message}")]
+    Directory { message: String },
+    /// The directories answered, and none knows what was asked (a show's feed address).
+    #[error("{what}")]
+    NotInDirectory { what: String },
     #[error(
         "This library was written by a newer version of Earshot (schema {found}); this version knows up to {known}. Update Earshot to open it"
     )]
@@ -76,6 +82,10 @@ pub enum ErrorCode {
     /// The feed gives the `podcast:guid` of a show already followed.
     ClaimsFollowedShow,
     NotFound,
+    /// No podcast directory answered.
+    Directory,
+    /// The directories know no feed for the show.
+    NotInDirectory,
     NewerDatabase,
     Database,
     Io,
@@ -97,6 +107,8 @@ impl Error {
             Error::DownloadFolder { .. } => ErrorCode::DownloadFolder,
             Error::ClaimsFollowedShow { .. } => ErrorCode::ClaimsFollowedShow,
             Error::NotFound { .. } => ErrorCode::NotFound,
+            Error::Directory { .. } => ErrorCode::Directory,
+            Error::NotInDirectory { .. } => ErrorCode::NotInDirectory,
             Error::NewerDatabase { .. } => ErrorCode::NewerDatabase,
             Error::Database(_) | Error::Migrate(_) => ErrorCode::Database,
             Error::Io(_) => ErrorCode::Io,

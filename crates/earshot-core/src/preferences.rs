@@ -7,6 +7,7 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
+use crate::directory::{DirectorySettings, country_code};
 use crate::download::{AfterPlayed, Retention};
 
 /// The settings file's name in the data folder.
@@ -14,6 +15,15 @@ pub const SETTINGS_FILE: &str = "settings.json";
 pub const DELETE_AFTER_PLAYED_KEY: &str = "deleteAfterPlayed";
 pub const STORAGE_LIMIT_GB_KEY: &str = "storageLimitGb";
 pub const DOWNLOAD_FOLDER_KEY: &str = "downloadFolder";
+pub const DISCOVER_ITUNES_KEY: &str = "discoverItunes";
+pub const DISCOVER_FYYD_KEY: &str = "discoverFyyd";
+pub const DISCOVER_PODCAST_INDEX_KEY: &str = "discoverPodcastIndex";
+pub const PODCAST_INDEX_KEY_KEY: &str = "podcastIndexKey";
+pub const PODCAST_INDEX_SECRET_KEY: &str = "podcastIndexSecret";
+pub const DISCOVER_COUNTRY_KEY: &str = "discoverCountry";
+/// Environment variables that give the Podcast Index account instead of the settings.
+pub const PODCAST_INDEX_KEY_ENV: &str = "EARSHOT_PODCASTINDEX_KEY";
+pub const PODCAST_INDEX_SECRET_ENV: &str = "EARSHOT_PODCASTINDEX_SECRET";
 /// The largest storage limit, in GB, that the settings accept.
 pub const MAX_STORAGE_LIMIT_GB: f64 = 100_000.0;
 
@@ -65,6 +75,43 @@ pub fn download_folder(lookup: impl Fn(&str) -> Option<Value>) -> Option<String>
         .filter(|s| !s.trim().is_empty())
 }
 
+/// Which directories Discover asks, the Podcast Index account and the store's country.
+/// `EARSHOT_PODCASTINDEX_KEY` and `EARSHOT_PODCASTINDEX_SECRET`, when set, take the place of the
+/// settings' key and secret; a country that is not two letters is the system locale's.
+pub fn directories(lookup: impl Fn(&str) -> Option<Value>) -> DirectorySettings {
+    directories_with_env(lookup, |name| std::env::var(name).ok())
+}
+
+/// [`directories`] with the environment given, so tests need not change the process's.
+pub fn directories_with_env(
+    lookup: impl Fn(&str) -> Option<Value>,
+    env: impl Fn(&str) -> Option<String>,
+) -> DirectorySettings {
+    let defaults = DirectorySettings::default();
+    let flag = |key: &str, default: bool| lookup(key).and_then(|v| v.as_bool()).unwrap_or(default);
+    let text = |key: &str| {
+        lookup(key)
+            .and_then(|v| v.as_str().map(|s| s.trim().to_string()))
+            .filter(|s| !s.is_empty())
+    };
+    let from_env = |name: &str| {
+        env(name)
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+    };
+    DirectorySettings {
+        itunes: flag(DISCOVER_ITUNES_KEY, defaults.itunes),
+        fyyd: flag(DISCOVER_FYYD_KEY, defaults.fyyd),
+        podcast_index: flag(DISCOVER_PODCAST_INDEX_KEY, defaults.podcast_index),
+        podcast_index_key: from_env(PODCAST_INDEX_KEY_ENV).or_else(|| text(PODCAST_INDEX_KEY_KEY)),
+        podcast_index_secret: from_env(PODCAST_INDEX_SECRET_ENV)
+            .or_else(|| text(PODCAST_INDEX_SECRET_KEY)),
+        country: text(DISCOVER_COUNTRY_KEY)
+            .and_then(|c| country_code(&c))
+            .unwrap_or(defaults.country),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,6 +159,47 @@ mod tests {
             storage_limit_gb(|k| huge.get(k).cloned()),
             MAX_STORAGE_LIMIT_GB
         );
+    }
+
+    #[test]
+    fn directory_settings_are_read_and_the_environment_gives_the_account() {
+        let none = |_: &str| None;
+        let defaults = directories_with_env(|_| None, none);
+        assert!(defaults.itunes && defaults.fyyd && defaults.podcast_index);
+        assert_eq!(defaults.podcast_index_key, None);
+        assert_eq!(defaults.country.len(), 2);
+
+        let file = json!({
+            "discoverItunes": false,
+            "discoverFyyd": "yes",
+            "discoverPodcastIndex": true,
+            "podcastIndexKey": " KEY ",
+            "podcastIndexSecret": "SECRET",
+            "discoverCountry": "GB"
+        });
+        let lookup = |k: &str| file.get(k).cloned();
+        let read = directories_with_env(lookup, none);
+        assert!(!read.itunes);
+        assert!(read.fyyd, "an unreadable value is the default");
+        assert_eq!(read.podcast_index_key.as_deref(), Some("KEY"));
+        assert_eq!(read.podcast_index_secret.as_deref(), Some("SECRET"));
+        assert_eq!(read.country, "gb");
+
+        let env = |name: &str| match name {
+            PODCAST_INDEX_KEY_ENV => Some("ENVKEY".to_string()),
+            PODCAST_INDEX_SECRET_ENV => Some("ENVSECRET".to_string()),
+            _ => None,
+        };
+        let overridden = directories_with_env(lookup, env);
+        assert_eq!(overridden.podcast_index_key.as_deref(), Some("ENVKEY"));
+        assert_eq!(
+            overridden.podcast_index_secret.as_deref(),
+            Some("ENVSECRET")
+        );
+
+        let odd = json!({ "discoverCountry": "Britain" });
+        let odd = directories_with_env(|k| odd.get(k).cloned(), none);
+        assert_eq!(odd.country, defaults.country);
     }
 
     #[test]
