@@ -12,6 +12,12 @@
 //! `Last-Modified` has changed is answered with the whole new body.
 //!
 //! Connections are kept alive between requests unless a request says `Connection: close`.
+//!
+//! For APIs rather than feeds: a route can be served for one query ([`FixtureServer::route`]
+//! with `path?name=value`), answer after a delay ([`Route::delay`]) and check the request's
+//! headers ([`Route::requiring`]); every request's headers are kept
+//! ([`FixtureServer::requests_with_headers`]), and so is every request whose client went away
+//! before the answer was complete ([`FixtureServer::abandoned`]).
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -34,6 +40,46 @@ const WRITE_CHUNK: usize = 64 * 1024;
 /// the failure really happens mid-body.
 const BEFORE_RESET: Duration = Duration::from_millis(50);
 
+/// A request's headers: names lowercased, the last value of a repeated header.
+pub type Headers = HashMap<String, String>;
+
+/// A request as the server saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    pub method: String,
+    /// The path with its query string, as sent (`/search?term=rust`).
+    pub target: String,
+    pub headers: Headers,
+}
+
+impl Recorded {
+    /// The value of the header `name` (any case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .get(&name.to_ascii_lowercase())
+            .map(String::as_str)
+    }
+
+    /// The query's decoded value for `name`.
+    pub fn query(&self, name: &str) -> Option<String> {
+        let query = self.target.split_once('?').map_or("", |(_, q)| q);
+        query_pairs(query)
+            .into_iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v)
+    }
+}
+
+/// A check of a request's headers; a request that fails it is answered 401.
+#[derive(Clone)]
+struct Requirement(Arc<dyn Fn(&Headers) -> bool + Send + Sync>);
+
+impl std::fmt::Debug for Requirement {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Requirement(..)")
+    }
+}
+
 /// What the server answers at one path.
 #[derive(Debug, Clone)]
 pub struct Route {
@@ -49,6 +95,9 @@ pub struct Route {
     authorization: Option<String>,
     /// Answers every request with the whole body, as servers without range support do.
     ignores_range: bool,
+    /// Waited before the head is sent.
+    delay: Option<Duration>,
+    requirement: Option<Requirement>,
 }
 
 /// How a response goes out: in full, or cut short in one of the ways real servers fail.
@@ -75,7 +124,22 @@ impl Route {
             chunked: false,
             authorization: None,
             ignores_range: false,
+            delay: None,
+            requirement: None,
         }
+    }
+
+    /// Waits `delay` before answering (a far-away server). A client that goes away meanwhile
+    /// is recorded in [`FixtureServer::abandoned`].
+    pub fn delay(mut self, delay: Duration) -> Self {
+        self.delay = Some(delay);
+        self
+    }
+
+    /// Answers `401` to requests whose headers fail `check` (names are lowercased).
+    pub fn requiring(mut self, check: impl Fn(&Headers) -> bool + Send + Sync + 'static) -> Self {
+        self.requirement = Some(Requirement(Arc::new(check)));
+        self
     }
 
     /// Ignores `Range`: every answer is `200` with the whole body and no `Accept-Ranges`.
@@ -232,12 +296,89 @@ fn gzip_zeros(len: usize) -> Vec<u8> {
 
 type Routes = Arc<Mutex<HashMap<String, Route>>>;
 
+/// What the server saw: request lines, requests with headers, and requests left unanswered.
+#[derive(Debug, Default)]
+struct Log {
+    lines: Mutex<Vec<String>>,
+    recorded: Mutex<Vec<Recorded>>,
+    abandoned: Mutex<Vec<String>>,
+}
+
+impl Log {
+    fn abandon(&self, target: &str) {
+        self.abandoned
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(target.to_string());
+    }
+}
+
+/// The route for `target`: among routes for this path with a query, the one whose every
+/// `name=value` the request's query has (the one asking most, when several do; then the first
+/// by its text); else the route for the bare path.
+fn find_route(routes: &HashMap<String, Route>, target: &str) -> Option<Route> {
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let asked = query_pairs(query);
+    routes
+        .iter()
+        .filter_map(|(key, route)| {
+            let (route_path, route_query) = key.split_once('?')?;
+            let wanted = query_pairs(route_query);
+            (route_path == path && wanted.iter().all(|pair| asked.contains(pair))).then_some((
+                wanted.len(),
+                key,
+                route,
+            ))
+        })
+        .max_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.cmp(a.1)))
+        .map(|(_, _, route)| route.clone())
+        .or_else(|| routes.get(path).cloned())
+}
+
+/// A query string's `name=value` pairs, percent-decoded, `+` read as a space.
+fn query_pairs(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(name), percent_decode(value))
+        })
+        .collect()
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                match std::str::from_utf8(&bytes[i + 1..i + 3])
+                    .ok()
+                    .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+                {
+                    Some(byte) => {
+                        out.push(byte);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            other => out.push(other),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// A running server; stops when dropped, closing the connections it has open.
 #[derive(Debug)]
 pub struct FixtureServer {
     addr: SocketAddr,
     routes: Routes,
-    requests: Arc<Mutex<Vec<String>>>,
+    log: Arc<Log>,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
 }
@@ -248,13 +389,13 @@ impl FixtureServer {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let routes: Routes = Arc::default();
-        let requests: Arc<Mutex<Vec<String>>> = Arc::default();
+        let log: Arc<Log> = Arc::default();
         let (stop, stopped) = oneshot::channel();
-        let task = tokio::spawn(run(listener, routes.clone(), requests.clone(), stopped));
+        let task = tokio::spawn(run(listener, routes.clone(), log.clone(), stopped));
         Ok(Self {
             addr,
             routes,
-            requests,
+            log,
             stop: Some(stop),
             task,
         })
@@ -270,8 +411,10 @@ impl FixtureServer {
         format!("http://{}", self.addr)
     }
 
-    /// Serves `route` at `path` (the query string is ignored when matching), replacing what was
-    /// there. Unknown paths answer 404.
+    /// Serves `route` at `path`, replacing what was there. Unknown paths answer 404. A bare path
+    /// matches whatever the query; `path?name=value&…` matches requests to that path whose query
+    /// has each of those pairs (decoded, in any order, among others), and is preferred to the
+    /// bare path.
     pub fn route(&self, path: &str, route: Route) {
         self.routes
             .lock()
@@ -282,7 +425,27 @@ impl FixtureServer {
     /// The request lines seen so far (`GET /feed.xml`), with the Range header when sent and
     /// `(conditional)` when validators were.
     pub fn requests(&self) -> Vec<String> {
-        self.requests
+        self.log
+            .lines
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Every request seen so far with its headers, in order.
+    pub fn requests_with_headers(&self) -> Vec<Recorded> {
+        self.log
+            .recorded
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The targets (path and query) of requests whose client closed the connection before the
+    /// answer was complete: during a [`Route::delay`], or while a [`Route::stall`] held it.
+    pub fn abandoned(&self) -> Vec<String> {
+        self.log
+            .abandoned
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
@@ -309,7 +472,7 @@ impl Drop for FixtureServer {
 async fn run(
     listener: TcpListener,
     routes: Routes,
-    requests: Arc<Mutex<Vec<String>>>,
+    log: Arc<Log>,
     mut stopped: oneshot::Receiver<()>,
 ) {
     let mut connections = JoinSet::new();
@@ -319,9 +482,9 @@ async fn run(
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
                     let routes = routes.clone();
-                    let requests = requests.clone();
+                    let log = log.clone();
                     connections.spawn(async move {
-                        let _ = serve(stream, routes, requests).await;
+                        let _ = serve(stream, routes, log).await;
                     });
                 }
                 Err(_) => {
@@ -344,11 +507,7 @@ async fn run(
     connections.shutdown().await;
 }
 
-async fn serve(
-    stream: TcpStream,
-    routes: Routes,
-    requests: Arc<Mutex<Vec<String>>>,
-) -> std::io::Result<()> {
+async fn serve(stream: TcpStream, routes: Routes, log: Arc<Log>) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream);
     loop {
         let mut request_line = String::new();
@@ -361,6 +520,7 @@ async fn serve(
         let mut gzip_ok = false;
         let mut close = false;
         let mut authorization = None;
+        let mut headers = Headers::new();
         loop {
             let mut line = String::new();
             if reader.read_line(&mut line).await? == 0 {
@@ -371,6 +531,7 @@ async fn serve(
                 break;
             }
             if let Some((name, value)) = line.split_once(':') {
+                headers.insert(name.trim().to_ascii_lowercase(), value.trim().to_string());
                 if name.eq_ignore_ascii_case("range") {
                     range = Some(value.trim().to_string());
                 } else if name.eq_ignore_ascii_case("if-range") {
@@ -393,7 +554,15 @@ async fn serve(
         let mut parts = request_line.split_whitespace();
         let method = parts.next().unwrap_or("").to_string();
         let path = parts.next().unwrap_or("/").to_string();
-        requests
+        log.recorded
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(Recorded {
+                method: method.clone(),
+                target: path.clone(),
+                headers: headers.clone(),
+            });
+        log.lines
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .push(match (&range, validators.is_empty()) {
@@ -401,14 +570,33 @@ async fn serve(
                 (None, false) => format!("{method} {path} (conditional)"),
                 (None, true) => format!("{method} {path}"),
             });
-        let mut route = routes
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(path.split('?').next().unwrap_or(&path))
-            .cloned()
-            .unwrap_or_else(|| Route::status(404));
+        let found = find_route(
+            &routes.lock().unwrap_or_else(PoisonError::into_inner),
+            &path,
+        );
+        let mut route = found.unwrap_or_else(|| Route::status(404));
+        if let Some(delay) = route.delay {
+            let wait = tokio::time::sleep(delay);
+            tokio::pin!(wait);
+            let gone = tokio::select! {
+                _ = &mut wait => false,
+                // Not consumed: a pipelined request stays for the next turn of the loop.
+                filled = reader.fill_buf() => filled.map_or(true, |bytes| bytes.is_empty()),
+            };
+            if gone {
+                log.abandon(&path);
+                return Ok(());
+            }
+            wait.await;
+        }
         if route.authorization.is_some() && route.authorization != authorization {
             route = Route::status(401).with_header("WWW-Authenticate", "Basic realm=\"private\"");
+        } else if route
+            .requirement
+            .as_ref()
+            .is_some_and(|requirement| !(requirement.0)(&headers))
+        {
+            route = Route::status(401);
         }
         if route.delivery == Delivery::HangUp {
             return Ok(());
@@ -469,6 +657,7 @@ async fn serve(
                 stream.flush().await?;
                 // Say nothing more; read (and ignore) until the client hangs up.
                 let _ = tokio::io::copy(&mut reader, &mut tokio::io::sink()).await;
+                log.abandon(&path);
                 return Ok(());
             }
         }
@@ -866,6 +1055,92 @@ mod tests {
         let (head, _) = get(&server, "/busy", "", WAIT).await.split();
         assert!(head.starts_with("HTTP/1.1 429 Too Many Requests"), "{head}");
         assert!(head.contains("Retry-After: 3600"), "{head}");
+    }
+
+    #[tokio::test]
+    async fn routes_with_a_query_are_preferred_when_the_request_has_it() {
+        let server = FixtureServer::start().await.expect("server");
+        server.route("/search", Route::ok("text/plain", "any"));
+        server.route("/search?term=rust", Route::ok("text/plain", "rust"));
+        server.route(
+            "/search?term=rust&country=gb",
+            Route::ok("text/plain", "rust in gb"),
+        );
+        server.route(
+            "/search?term=caf%C3%A9 au lait",
+            Route::ok("text/plain", "café"),
+        );
+        let body = |path: &'static str| {
+            let server = &server;
+            async move { get(server, path, "", WAIT).await.split().1.to_vec() }
+        };
+        assert_eq!(body("/search?limit=5&term=rust").await, b"rust");
+        assert_eq!(
+            body("/search?country=gb&term=rust&x=1").await,
+            b"rust in gb"
+        );
+        assert_eq!(body("/search?term=go").await, b"any");
+        assert_eq!(body("/search").await, b"any");
+        assert_eq!(
+            body("/search?term=caf%c3%a9+au+lait").await,
+            "café".as_bytes()
+        );
+        assert_eq!(
+            query_pairs("a=1&b=%2x&c"),
+            [
+                ("a".into(), "1".into()),
+                ("b".into(), "%2x".into()),
+                ("c".into(), String::new())
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn headers_are_recorded_and_can_be_required() {
+        let server = FixtureServer::start().await.expect("server");
+        server.route(
+            "/api",
+            Route::ok("application/json", "{}")
+                .requiring(|headers| headers.get("x-auth-key").is_some_and(|k| k == "good")),
+        );
+        let (head, _) = get(&server, "/api?q=1", "X-Auth-Key: bad\r\n", WAIT)
+            .await
+            .split();
+        assert!(head.starts_with("HTTP/1.1 401"), "{head}");
+        let (head, _) = get(&server, "/api", "X-Auth-Key: good\r\n", WAIT)
+            .await
+            .split();
+        assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+        let seen = server.requests_with_headers();
+        assert_eq!(seen.len(), 2);
+        assert_eq!(seen[0].target, "/api?q=1");
+        assert_eq!(seen[0].header("X-AUTH-KEY"), Some("bad"));
+        assert_eq!(seen[0].query("q").as_deref(), Some("1"));
+        assert_eq!(seen[1].header("host"), Some("x"));
+    }
+
+    #[tokio::test]
+    async fn a_delayed_answer_comes_late_and_a_client_that_leaves_is_recorded() {
+        let server = FixtureServer::start().await.expect("server");
+        server.route(
+            "/slow",
+            Route::ok("text/plain", "late").delay(Duration::from_millis(200)),
+        );
+        let started = std::time::Instant::now();
+        let raw = get(&server, "/slow", "", WAIT).await;
+        assert_eq!(raw.split().1, b"late");
+        assert!(started.elapsed() >= Duration::from_millis(200));
+        assert!(server.abandoned().is_empty());
+
+        // A client that gives up before the answer.
+        let gave_up = get(&server, "/slow?again", "", Duration::from_millis(20)).await;
+        assert!(gave_up.stalled);
+        let mut waited = Duration::ZERO;
+        while server.abandoned().is_empty() && waited < WAIT {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            waited += Duration::from_millis(10);
+        }
+        assert_eq!(server.abandoned(), ["/slow?again"]);
     }
 
     #[tokio::test]
