@@ -48,9 +48,8 @@ impl Directories {
         for batch in ids.chunks(LOOKUP_BATCH) {
             let mut url = self.itunes_url("/lookup")?;
             let joined: Vec<String> = batch.iter().map(u64::to_string).collect();
-            url.query_pairs_mut()
-                .append_pair("id", &joined.join(","))
-                .append_pair("entity", "podcast");
+            // Commas as Apple documents them, not %2C: the ids are digits, nothing to escape.
+            url.set_query(Some(&format!("id={}&entity=podcast", joined.join(","))));
             if let Some(country) = country {
                 url.query_pairs_mut().append_pair("country", country);
             }
