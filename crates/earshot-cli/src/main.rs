@@ -4,7 +4,8 @@
 //! Exit status: 0 when the command ran, even if some feeds failed (those are reported per feed);
 //! 1 when the library cannot be used; 2 for bad arguments (an unknown show or episode, an address
 //! that is not a web address, a file that cannot be read or is not OPML); 3 when a download
-//! failed (running the same command again continues it).
+//! failed (running the same command again continues it); 4 when no podcast directory answered
+//! (`discover`).
 //!
 //! This file parses the command line, opens the library and hands the subcommand to its function
 //! in [`commands`], which returns a report; [`report`] prints it as JSON or as text.
@@ -16,9 +17,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use commands::discover;
 use commands::downloads::{self, DownloadFailed};
 use commands::subscriptions::{self, AfterImport};
 use commands::{episodes, refresh};
+use earshot_core::directory::DirectorySettings;
 use earshot_core::download::Retention;
 use earshot_core::preferences;
 use earshot_core::{Core, CoreConfig, Error, ErrorCode, SameGuid};
@@ -103,6 +106,29 @@ enum Command {
     Downloads,
     /// Delete an episode's download (by id or feed guid).
     DeleteDownload { episode: String },
+    /// Find shows in the podcast directories (iTunes, fyyd, and Podcast Index with a key).
+    Discover {
+        #[command(subcommand)]
+        what: Discover,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum Discover {
+    /// Search every directory turned on in the settings; best match first.
+    Search {
+        #[arg(required = true, num_args = 1..)]
+        words: Vec<String>,
+    },
+    /// The top shows: Apple's chart (and Podcast Index's trending shows, with a key).
+    Top {
+        /// A category by name (`Technology`, `tv & film`) or Apple's id (`1318`); all when left out.
+        #[arg(long)]
+        category: Option<String>,
+        /// The store's country, two letters (default: the settings', else the system's).
+        #[arg(long)]
+        country: Option<String>,
+    },
 }
 
 /// Why the command could not run.
@@ -114,6 +140,8 @@ enum Fatal {
     /// A download asked for failed: exit 3, with its report (on stdout with `--json`, and as
     /// text on stderr).
     Download(DownloadFailed),
+    /// No podcast directory answered: exit 4.
+    Unanswered(String),
 }
 
 impl From<Error> for Fatal {
@@ -122,6 +150,7 @@ impl From<Error> for Fatal {
             ErrorCode::InvalidUrl | ErrorCode::InvalidOpml | ErrorCode::NotFound => {
                 Fatal::Usage(error.to_string())
             }
+            ErrorCode::Directory => Fatal::Unanswered(error.to_string()),
             _ => Fatal::Library(error),
         }
     }
@@ -157,6 +186,10 @@ fn main() -> ExitCode {
         Err(Fatal::Library(error)) => {
             eprintln!("earshot-cli: {error}");
             ExitCode::from(1)
+        }
+        Err(Fatal::Unanswered(message)) => {
+            eprintln!("earshot-cli: {message}");
+            ExitCode::from(4)
         }
         Err(Fatal::Download(failed)) => {
             if format == Format::Json {
@@ -200,6 +233,7 @@ async fn run(cli: Cli) -> Result<(), Fatal> {
     let settings = preferences::read_settings_file(&data_dir);
     let lookup = |key: &str| settings.get(key).cloned();
     let rules = preferences::retention(lookup);
+    let directories = preferences::directories(lookup);
     match (&cli.download_dir, preferences::download_folder(lookup)) {
         (Some(folder), _) => core.downloads().set_folder(folder.clone()),
         (None, Some(folder)) => core.downloads().set_folder(folder.into()),
@@ -216,13 +250,18 @@ async fn run(cli: Cli) -> Result<(), Fatal> {
             }
         });
     }
-    let result = command(&core, &cli, &rules).await;
+    let result = command(&core, &cli, &rules, &directories).await;
     core.close().await;
     result
 }
 
 /// Runs the subcommand's function and prints its report.
-async fn command(core: &Core, cli: &Cli, rules: &Retention) -> Result<(), Fatal> {
+async fn command(
+    core: &Core,
+    cli: &Cli,
+    rules: &Retention,
+    directories: &DirectorySettings,
+) -> Result<(), Fatal> {
     let format = cli.format();
     match &cli.command {
         Command::Subscribe { url, separately } => {
@@ -270,6 +309,15 @@ async fn command(core: &Core, cli: &Cli, rules: &Retention) -> Result<(), Fatal>
         Command::DeleteDownload { episode } => {
             print_report(&downloads::delete_download(core, episode).await?, format)
         }
+        Command::Discover {
+            what: Discover::Search { words },
+        } => print_report(&discover::search(core, words, directories).await?, format),
+        Command::Discover {
+            what: Discover::Top { category, country },
+        } => print_report(
+            &discover::top(core, category.as_deref(), country.as_deref(), directories).await?,
+            format,
+        ),
     }
     Ok(())
 }

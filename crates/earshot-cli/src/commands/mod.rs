@@ -5,6 +5,7 @@
 //!
 //! Also here: how what the listener typed names a show or an episode.
 
+pub mod discover;
 pub mod downloads;
 pub mod episodes;
 pub mod refresh;
