@@ -9,7 +9,6 @@
 
 mod common;
 
-use std::path::Path;
 use std::time::Duration;
 
 use common::*;
@@ -33,56 +32,9 @@ async fn open_library(client: &Client) {
     .await;
 }
 
-async fn shown(client: &Client, css: &str) {
-    eventually(css, Duration::from_secs(10), || async {
-        client.find(Locator::Css(css)).await.ok()
-    })
-    .await;
-}
-
-async fn theme_is(client: &Client, theme: &str) {
-    eventually(
-        &format!("the {theme} theme"),
-        Duration::from_secs(5),
-        || async {
-            client
-                .execute("return document.documentElement.dataset.theme;", vec![])
-                .await
-                .ok()?
-                .as_str()
-                .filter(|t| *t == theme)
-                .map(str::to_string)
-        },
-    )
-    .await;
-}
-
 /// Saves the display as `target/e2e-screenshots/<name>` once the page has settled.
 async fn take(display: &str, name: &str, saved: &mut Vec<(String, Vec<u8>)>) {
-    tokio::time::sleep(Duration::from_millis(400)).await;
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e-screenshots");
-    let _ = std::fs::create_dir_all(&dir);
-    let path = dir.join(name);
-    let status = std::process::Command::new("gst-launch-1.0")
-        .args([
-            "-q",
-            "ximagesrc",
-            &format!("display-name={display}"),
-            "num-buffers=1",
-            "use-damage=false",
-            "!",
-            "videoconvert",
-            "!",
-            "pngenc",
-            "!",
-            "filesink",
-        ])
-        .arg(format!("location={}", path.display()))
-        .status()
-        .expect("gst-launch-1.0 (package gstreamer1.0-tools) runs");
-    assert!(status.success(), "{name} not captured");
-    let png = std::fs::read(&path).expect("the picture");
-    assert!(png.starts_with(b"\x89PNG"), "{name} is a PNG");
+    let png = capture_display(display, name).await;
     saved.push((name.to_string(), png));
 }
 

@@ -5,6 +5,7 @@ mod artwork;
 mod changes;
 mod commands;
 mod deep_links;
+mod discovery;
 mod downloads;
 mod error;
 mod events;
@@ -37,12 +38,17 @@ pub const DATA_DIR_ENV: &str = "EARSHOT_DATA_DIR";
 /// Overrides the audio output with a `gst-launch` sink description, e.g. `fakesink sync=true`.
 pub const AUDIO_SINK_ENV: &str = "EARSHOT_AUDIO_SINK";
 
+/// How long a preview (and a directory listing's artwork) is kept without being opened.
+const PREVIEWS_KEPT_DAYS: i64 = 30;
+
 /// Everything the commands need, handed to Tauri once. Each part does its own locking.
 pub struct App {
     pub core: Core,
     pub playback: Playback,
     pub settings: Settings,
     pub refresher: refresh::Refresher,
+    /// The directory search under way.
+    pub discovery: discovery::Discovery,
     /// The library's folder (downloads go in `downloads` here unless the settings say otherwise).
     pub data_dir: PathBuf,
 }
@@ -104,6 +110,13 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::downloads::get_auto_download,
             commands::downloads::set_auto_download,
             commands::downloads::choose_download_folder,
+            commands::discover::search_directories,
+            commands::discover::cancel_directory_search,
+            commands::discover::list_genres,
+            commands::discover::cached_chart,
+            commands::discover::get_chart,
+            commands::discover::preview_listing,
+            commands::discover::preview_show,
         ])
         .events(collect_events![
             PlaybackChanged,
@@ -192,6 +205,7 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
         playback,
         settings,
         refresher: refresh::Refresher::default(),
+        discovery: discovery::Discovery::default(),
         data_dir,
     });
     let tray_player = app
@@ -223,6 +237,14 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     tauri::async_runtime::spawn(async move {
         if let Some(app) = started.try_state::<App>() {
             downloads::start(&app.core, &started).await;
+            // Shows previewed from a directory and left alone for a month are forgotten.
+            let month_ago = unix_now() - PREVIEWS_KEPT_DAYS * 86_400;
+            if let Err(error) = app.core.forget_previews(month_ago).await {
+                tracing::warn!(%error, "old previews not forgotten");
+            }
+            app.core
+                .forget_listed_artwork(PREVIEWS_KEPT_DAYS as u64)
+                .await;
         }
     });
     refresh::schedule(handle);

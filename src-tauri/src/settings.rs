@@ -7,8 +7,12 @@ use std::sync::Arc;
 
 use earshot_core::download::{AfterPlayed, Retention};
 // The download keys are the core's: `earshot-cli` reads them from the same file.
+use earshot_core::directory::DirectorySettings;
 use earshot_core::preferences::{
-    self, DELETE_AFTER_PLAYED_KEY, DOWNLOAD_FOLDER_KEY, MAX_STORAGE_LIMIT_GB, STORAGE_LIMIT_GB_KEY,
+    self, DELETE_AFTER_PLAYED_KEY, DISCOVER_COUNTRY_KEY, DISCOVER_FYYD_KEY, DISCOVER_ITUNES_KEY,
+    DISCOVER_PODCAST_INDEX_KEY, DOWNLOAD_FOLDER_KEY, MAX_STORAGE_LIMIT_GB, PODCAST_INDEX_KEY_ENV,
+    PODCAST_INDEX_KEY_KEY, PODCAST_INDEX_SECRET_ENV, PODCAST_INDEX_SECRET_KEY,
+    STORAGE_LIMIT_GB_KEY,
 };
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Wry};
@@ -48,6 +52,8 @@ pub struct AppSettings {
     pub close_to_tray: bool,
     /// A desktop notification when a refresh finds new episodes.
     pub notify_new_episodes: bool,
+    /// Which directories Discover asks, the Podcast Index key, and the country of charts.
+    pub discover: DirectorySettings,
 }
 
 const THEME_KEY: &str = "theme";
@@ -218,6 +224,49 @@ impl Settings {
             .unwrap_or_default()
     }
 
+    /// Which directories Discover asks, and how (the core reads the same keys for the CLI).
+    pub fn directories(&self) -> DirectorySettings {
+        preferences::directories(|key| self.store.get(key))
+    }
+
+    /// Stores the directory choices under the keys the core reads. A key or secret given by
+    /// the environment is not written to the file.
+    fn store_directories(&self, discover: &DirectorySettings) {
+        self.store.set(DISCOVER_ITUNES_KEY, discover.itunes);
+        self.store.set(DISCOVER_FYYD_KEY, discover.fyyd);
+        self.store
+            .set(DISCOVER_PODCAST_INDEX_KEY, discover.podcast_index);
+        let secrets = [
+            (
+                PODCAST_INDEX_KEY_KEY,
+                PODCAST_INDEX_KEY_ENV,
+                &discover.podcast_index_key,
+            ),
+            (
+                PODCAST_INDEX_SECRET_KEY,
+                PODCAST_INDEX_SECRET_ENV,
+                &discover.podcast_index_secret,
+            ),
+        ];
+        for (key, env, value) in secrets {
+            let value = value.as_deref().map(str::trim).filter(|v| !v.is_empty());
+            let from_env = std::env::var(env).ok();
+            match value {
+                Some(v) if from_env.as_deref().map(str::trim) == Some(v) => {}
+                Some(v) => self.store.set(key, v),
+                None => {
+                    self.store.delete(key);
+                }
+            }
+        }
+        match earshot_core::directory::country_code(&discover.country) {
+            Some(country) => self.store.set(DISCOVER_COUNTRY_KEY, country),
+            None => {
+                self.store.delete(DISCOVER_COUNTRY_KEY);
+            }
+        }
+    }
+
     /// All settings, as the settings screen shows them.
     pub fn snapshot(&self) -> AppSettings {
         AppSettings {
@@ -233,6 +282,7 @@ impl Settings {
             storage_limit_gb: self.get(&STORAGE_LIMIT_GB),
             close_to_tray: self.close_to_tray(),
             notify_new_episodes: self.notify_new_episodes(),
+            discover: self.directories(),
         }
     }
 
@@ -264,6 +314,7 @@ impl Settings {
         self.set(&STORAGE_LIMIT_GB, settings.storage_limit_gb);
         self.store.set(CLOSE_TO_TRAY_KEY, settings.close_to_tray);
         self.store.set(NOTIFY_KEY, settings.notify_new_episodes);
+        self.store_directories(&settings.discover);
         if let Err(error) = self.store.save() {
             tracing::warn!(%error, "settings not saved");
         }

@@ -98,6 +98,11 @@ pub struct Driver {
 }
 
 pub fn start_driver(display: &str, data_dir: &Path) -> Driver {
+    start_driver_with(display, data_dir, &[])
+}
+
+/// [`start_driver`], with more environment for the app (e.g. where the directories live).
+pub fn start_driver_with(display: &str, data_dir: &Path, env: &[(&str, &str)]) -> Driver {
     let port = free_port();
     let native_port = free_port();
     let process = spawn_group(
@@ -113,6 +118,7 @@ pub fn start_driver(display: &str, data_dir: &Path) -> Driver {
             .env("EARSHOT_AUDIO_SINK", "fakesink sync=true")
             .env("RUST_LOG", "info")
             .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+            .envs(env.iter().copied())
             .stdout(Stdio::null()),
     )
     .expect("tauri-driver runs (cargo install tauri-driver --locked; cargo xtask test does this)");
@@ -414,4 +420,61 @@ pub async fn scroll_into_view(client: &Client, css: &str) {
         )
         .await
         .unwrap_or_else(|e| panic!("could not scroll {css} into view: {e}"));
+}
+
+/// Waits until `css` matches something on the page.
+pub async fn shown(client: &Client, css: &str) {
+    eventually(css, Duration::from_secs(10), || async {
+        client.find(Locator::Css(css)).await.ok()
+    })
+    .await;
+}
+
+/// Waits until the page has applied `theme` (`light` or `dark`).
+pub async fn theme_is(client: &Client, theme: &str) {
+    eventually(
+        &format!("the {theme} theme"),
+        Duration::from_secs(5),
+        || async {
+            client
+                .execute("return document.documentElement.dataset.theme;", vec![])
+                .await
+                .ok()?
+                .as_str()
+                .filter(|t| *t == theme)
+                .map(str::to_string)
+        },
+    )
+    .await;
+}
+
+/// Saves the X display as `target/e2e-screenshots/<name>` once the page has settled, and
+/// returns the PNG. Taken with GStreamer's `ximagesrc` rather than over WebDriver:
+/// WebKitWebDriver's screenshot never returns on some views and takes the session down with it.
+pub async fn capture_display(display: &str, name: &str) -> Vec<u8> {
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e-screenshots");
+    let _ = std::fs::create_dir_all(&dir);
+    let path = dir.join(name);
+    let status = std::process::Command::new("gst-launch-1.0")
+        .args([
+            "-q",
+            "ximagesrc",
+            &format!("display-name={display}"),
+            "num-buffers=1",
+            "use-damage=false",
+            "!",
+            "videoconvert",
+            "!",
+            "pngenc",
+            "!",
+            "filesink",
+        ])
+        .arg(format!("location={}", path.display()))
+        .status()
+        .expect("gst-launch-1.0 (package gstreamer1.0-tools) runs");
+    assert!(status.success(), "{name} not captured");
+    let png = std::fs::read(&path).expect("the picture");
+    assert!(png.starts_with(b"\x89PNG"), "{name} is a PNG");
+    png
 }

@@ -8,7 +8,7 @@ use crate::model::DirectorySource;
 
 /// The listener's directory choices. `Debug` never shows the Podcast Index key or secret.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase")]
 pub struct DirectorySettings {
     pub itunes: bool,
     pub fyyd: bool,

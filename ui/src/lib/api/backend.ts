@@ -1,13 +1,17 @@
 // The UI's one door to Rust. Components and stores call a `Backend`, never `invoke` directly, so
 // tests can hand them a fake one. Command results are unwrapped here: failures become `ApiError`s
 // carrying the typed `{ code, message }` from Rust.
+import { Channel } from "@tauri-apps/api/core";
 import {
   commands,
   events,
   type AppSettings,
   type Change,
   type Chapter,
+  type Chart,
   type CommandError,
+  type DirectorySearch,
+  type DirectoryShow,
   type DiskUsage,
   type Download,
   type DownloadProgress,
@@ -15,6 +19,7 @@ import {
   type EpisodeId,
   type EpisodeList,
   type EpisodeQuery,
+  type Genre,
   type ImportSummary,
   type Placement,
   type PlayerState,
@@ -111,6 +116,19 @@ export interface Backend {
   /** Podcast links opened with Earshot from outside, each given once, to confirm. */
   takeSubscribeRequests(): Promise<string[]>;
   onSubscribeRequested(listener: () => void): Promise<Unlisten>;
+  /**
+   * Searches every enabled directory; `onUpdate` gets the merged results each time one answers
+   * (the last with `done`). Resolves when the search is done or superseded by a newer one.
+   */
+  searchDirectories(query: string, onUpdate: (update: DirectorySearch) => void): Promise<void>;
+  cancelDirectorySearch(): Promise<void>;
+  listGenres(): Promise<Genre[]>;
+  /** The chart kept on disk (however old), or null: drawn before `getChart` answers. */
+  cachedChart(genre: number | null): Promise<Chart | null>;
+  getChart(genre: number | null): Promise<Chart>;
+  /** A listing opened to read and play without following it. */
+  previewListing(listing: DirectoryShow): Promise<Show>;
+  previewShow(url: string): Promise<Show>;
 }
 
 export const tauriBackend: Backend = {
@@ -207,7 +225,28 @@ export const tauriBackend: Backend = {
   onDownloadProgressed: (listener) => events.downloadProgressed.listen((event) => listener(event.payload)),
   takeSubscribeRequests: () => commands.takeSubscribeRequests(),
   onSubscribeRequested: (listener) => events.subscribeRequested.listen(() => listener()),
+  searchDirectories: async (query, onUpdate) => {
+    const channel = new Channel<DirectorySearch>();
+    channel.onmessage = onUpdate;
+    unwrap(await commands.searchDirectories(query, channel));
+  },
+  cancelDirectorySearch: () => commands.cancelDirectorySearch(),
+  listGenres: () => commands.listGenres(),
+  cachedChart: async (genre) => unwrap(await commands.cachedChart(genre)),
+  getChart: async (genre) => unwrap(await commands.getChart(genre)),
+  previewListing: async (listing) => unwrap(await commands.previewListing(listing)),
+  previewShow: async (url) => unwrap(await commands.previewShow(url)),
 };
+
+/**
+ * A directory listing's artwork through the `artwork:` protocol: Rust fetches it once and keeps
+ * a small copy, so the web view never loads a remote image.
+ */
+export function listedArtworkUrl(url: string, pixels: number): string {
+  const windows = typeof navigator !== "undefined" && navigator.userAgent.includes("Windows");
+  const base = windows ? "http://artwork.localhost/listed" : "artwork://localhost/listed";
+  return `${base}?url=${encodeURIComponent(url)}&size=${Math.ceil(pixels)}`;
+}
 
 /** The message to show for anything a backend call threw. */
 export function describeError(error: unknown): string {

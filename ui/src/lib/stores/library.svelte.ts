@@ -139,7 +139,8 @@ export class LibraryStore {
 
   #put(id: ShowId, show: Show | null): void {
     const at = this.shows.findIndex((s) => s.id === id);
-    if (show === null) {
+    // A preview is not in the library until it is followed.
+    if (show === null || !show.followed) {
       if (at >= 0) this.shows.splice(at, 1);
     } else if (at >= 0) {
       this.shows[at] = show;
