@@ -4,10 +4,15 @@ use tauri_plugin_opener::OpenerExt;
 use crate::error::CommandError;
 
 /// Opens a link from show notes in the system browser (or mail app), never in the app window.
-/// Only web and mail links are opened.
+/// Only web and mail links are opened; a podcast link or an Apple Podcasts page is offered to
+/// subscribe to, in Earshot.
 #[tauri::command]
 #[specta::specta]
 pub fn open_link(handle: AppHandle, url: String) -> Result<(), CommandError> {
+    if let Some(podcast) = earshot_core::directory::podcast_link(&url) {
+        crate::deep_links::receive(&handle, [podcast]);
+        return Ok(());
+    }
     if !is_openable(&url) {
         return Err(CommandError::Library {
             code: earshot_core::ErrorCode::InvalidUrl,

@@ -31,6 +31,21 @@ pub use chart::{CHART_FRESH_SECS, chart_is_fresh, genre, genres};
 pub use podcast_index::podcast_index_signature;
 pub use settings::{DirectorySettings, country_code, locale_country, locale_region};
 
+/// A link in show notes that Earshot takes itself rather than the browser: a podcast link
+/// (`feed:`, `itpc:`, `pcast:`, `podcast:`) or an Apple Podcasts page of a show. Gives the
+/// address to offer to subscribe to (an Apple page is resolved to its feed when subscribing).
+pub fn podcast_link(link: &str) -> Option<String> {
+    let trimmed = link.trim();
+    if itunes::apple_podcast_id(trimmed).is_some() {
+        return Some(trimmed.to_string());
+    }
+    let lower = trimmed.to_ascii_lowercase();
+    if lower.starts_with("http://") || lower.starts_with("https://") {
+        return None;
+    }
+    crate::feed::link_argument(trimmed)
+}
+
 use crate::error::{Error, Result};
 use crate::model::{
     Chart, DirectoryFailure, DirectorySearch, DirectoryShow, DirectorySource, UnixTime,
@@ -487,5 +502,22 @@ impl Search {
                 return;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn podcast_links_and_apple_pages_are_taken_by_earshot() {
+        use super::podcast_link;
+        assert_eq!(
+            podcast_link("https://podcasts.apple.com/us/podcast/x/id123").as_deref(),
+            Some("https://podcasts.apple.com/us/podcast/x/id123")
+        );
+        assert!(podcast_link("feed://show.example/rss").is_some());
+        assert!(podcast_link("podcast://show.example/rss").is_some());
+        assert_eq!(podcast_link("https://show.example/episode/1"), None);
+        assert_eq!(podcast_link("https://podcasts.apple.com/us/browse"), None);
+        assert_eq!(podcast_link("mailto:host@show.example"), None);
     }
 }
