@@ -481,6 +481,9 @@ async fn run(
             _ = &mut stopped => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
+                    // The head and the body go out in separate writes: without this, Nagle's
+                    // algorithm holds the body back for the client's delayed ACK (~40 ms).
+                    let _ = stream.set_nodelay(true);
                     let routes = routes.clone();
                     let log = log.clone();
                     connections.spawn(async move {

@@ -62,10 +62,9 @@ pub fn fold(text: &str) -> String {
 }
 
 /// The folded `title` + `author`, for shows listed without a feed address.
-fn title_key(show: &DirectoryShow) -> String {
+fn title_key(folded_title: &str, show: &DirectoryShow) -> String {
     format!(
-        "{}\u{1f}{}",
-        fold(&show.title),
+        "{folded_title}\u{1f}{}",
         fold(show.author.as_deref().unwrap_or(""))
     )
 }
@@ -90,11 +89,11 @@ pub fn merge_ranked(
     }
     let query = fold(query);
     let mut order: Vec<(f64, usize)> = merged
-        .shows
+        .titles
         .iter()
         .zip(&merged.scores)
         .enumerate()
-        .map(|(i, (show, score))| (score + title_bonus(&fold(&show.title), &query), i))
+        .map(|(i, (title, score))| (score + title_bonus(title, &query), i))
         .collect();
     // Stable: equal scores keep the order first seen.
     order.sort_by(|a, b| b.0.total_cmp(&a.0));
@@ -151,6 +150,8 @@ fn title_bonus(title: &str, query: &str) -> f64 {
 #[derive(Default)]
 struct Merged {
     shows: Vec<DirectoryShow>,
+    /// Each entry's title, folded.
+    titles: Vec<String>,
     scores: Vec<f64>,
     last_source: Vec<Option<DirectorySource>>,
     by_feed: HashMap<String, usize>,
@@ -162,7 +163,8 @@ impl Merged {
     /// Adds `show` as a new entry or into the entry it duplicates; gives the entry's index.
     fn add(&mut self, show: &DirectoryShow) -> usize {
         let feed = show.feed_url.as_deref().map(feed_key);
-        let title = title_key(show);
+        let folded = fold(&show.title);
+        let title = title_key(&folded, show);
         let found = feed
             .as_ref()
             .and_then(|key| self.by_feed.get(key))
@@ -183,15 +185,18 @@ impl Merged {
             }
             None => {
                 self.shows.push(show.clone());
+                self.titles.push(folded);
                 self.scores.push(0.0);
                 self.last_source.push(None);
                 self.shows.len() - 1
             }
         };
-        let entry = &self.shows[index];
-        if let Some(url) = &entry.feed_url {
-            self.by_feed.entry(feed_key(url)).or_insert(index);
+        // The entry's own address was keyed when it was added or filled in, from a `feed` like
+        // this one; keying this spelling too lets later ones find it.
+        if let Some(key) = feed {
+            self.by_feed.entry(key).or_insert(index);
         }
+        let entry = &self.shows[index];
         if let Some(id) = entry.itunes_id {
             self.by_itunes.entry(id).or_insert(index);
         }
