@@ -171,11 +171,7 @@ impl Core {
                 self.library.follow(id, now).await?;
                 return self.library.show(id).await;
             }
-            Found::Fetched {
-                fetched,
-                parsed,
-                credentials,
-            } => (fetched, parsed, credentials),
+            Found::Fetched(fetch) => (fetch.fetched, fetch.parsed, fetch.credentials),
         };
         let feed_url = fetched.permanent_url.clone();
         if same_guid == SameGuid::Refuse
@@ -238,11 +234,7 @@ impl Core {
                 }
                 return Ok(show);
             }
-            Found::Fetched {
-                fetched,
-                parsed,
-                credentials,
-            } => (fetched, parsed, credentials),
+            Found::Fetched(fetch) => (fetch.fetched, fetch.parsed, fetch.credentials),
         };
         let feed_url = fetched.permanent_url.clone();
         let meta = feed_meta(&fetched);
@@ -317,11 +309,11 @@ impl Core {
                 return Ok(Found::InLibrary(id));
             }
         }
-        Ok(Found::Fetched {
+        Ok(Found::Fetched(Box::new(Fetch {
             fetched,
             parsed,
             credentials,
-        })
+        })))
     }
 
     /// Removes a show, its episodes, the listener's progress in them and its artwork.
@@ -572,11 +564,14 @@ const PREVIEW_FRESH_SECS: i64 = 3600;
 /// A show already in the library, or a feed fetched for it.
 enum Found {
     InLibrary(ShowId),
-    Fetched {
-        fetched: feed::Fetched,
-        parsed: library::PreparedFeed,
-        credentials: Option<Credentials>,
-    },
+    Fetched(Box<Fetch>),
+}
+
+/// A feed fetched and parsed, with the credentials it was fetched with.
+struct Fetch {
+    fetched: feed::Fetched,
+    parsed: library::PreparedFeed,
+    credentials: Option<Credentials>,
 }
 
 /// The validators of a fetch, to store beside the show.
