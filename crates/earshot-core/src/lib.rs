@@ -80,7 +80,6 @@ pub struct Core {
     feeds: FeedClient,
     artwork: ArtworkStore,
     downloads: Downloads,
-    #[allow(dead_code)]
     directories: directory::Directories,
     /// Feeds parsed or waiting to be stored at once: as many as there are cores. The writer and
     /// the indexer need their share of the cores too; more would only hold parsed feeds in

@@ -65,7 +65,8 @@ export const commands = {
 	playEpisodeAt: (episodeId: EpisodeId, positionSecs: number | null) => typedError<null, CommandError>(__TAURI_INVOKE("play_episode_at", { episodeId, positionSecs })),
 	/**
 	 *  Opens a link from show notes in the system browser (or mail app), never in the app window.
-	 *  Only web and mail links are opened.
+	 *  Only web and mail links are opened; a podcast link or an Apple Podcasts page is offered to
+	 *  subscribe to, in Earshot.
 	 */
 	openLink: (url: string) => typedError<null, CommandError>(__TAURI_INVOKE("open_link", { url })),
 	/**  The podcast links waiting for the listener's confirmation, each given once. */
