@@ -24,17 +24,6 @@ const SECRET: &str = "e2e-secret";
 /// What each directory's answer takes to arrive.
 const LATENCY: Duration = Duration::from_millis(150);
 
-fn fixture(base: &str, name: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/directory")
-        .join(name);
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .replace("{{BASE}}", base)
-        // Artwork the answers place on unreachable hosts is served here instead.
-        .replace("https://artwork.example", &format!("{base}/listed-art"))
-}
-
 /// Podcast Index's documented signature, with a date within a minute of now.
 fn signed(headers: &Headers) -> bool {
     let Some(date) = headers
@@ -52,83 +41,15 @@ fn signed(headers: &Headers) -> bool {
             ))
 }
 
-/// The three directories, slow as real ones, and the shows they list.
+/// The three directories, slow as real ones, and the shows they list: The Backend Hour with
+/// real audio.
 fn serve_directories(server: &FixtureServer, media: &Path) {
-    let base = server.base();
-    let apple = |name: &str| {
-        Route::ok("text/javascript; charset=utf-8", fixture(&base, name)).delay(LATENCY)
-    };
-    let json = |name: &str| Route::ok("application/json", fixture(&base, name)).delay(LATENCY);
-    server.route("/search", apple("itunes-search-empty.json"));
-    server.route("/search?term=rust", apple("itunes-search-rust.json"));
-    server.route("/lookup", apple("itunes-lookup-empty.json"));
-    server.route(
-        "/lookup?id=1000000001",
-        apple("itunes-lookup-backend-hour.json"),
-    );
-    server.route(
-        "/lookup?id=1000000001,1000000002,1000000003,1000000099",
-        apple("itunes-lookup-technology.json"),
-    );
-    server.route(
-        "/us/rss/toppodcasts/limit=50/genre=1318/json",
-        apple("itunes-top-technology.json"),
-    );
-    server.route(
-        "/us/rss/toppodcasts/limit=50/json",
-        apple("itunes-top-all.json"),
-    );
-    server.route("/0.2/search/podcast", json("fyyd-search-empty.json"));
-    server.route(
-        "/0.2/search/podcast?term=rust",
-        json("fyyd-search-rust.json"),
-    );
-    server.route(
-        "/search/byterm",
-        json("podcastindex-search-empty.json").requiring(signed),
-    );
-    server.route(
-        "/search/byterm?q=rust",
-        json("podcastindex-search-rust.json").requiring(signed),
-    );
-    server.route(
-        "/podcasts/trending",
-        json("podcastindex-trending-technology.json").requiring(signed),
-    );
-    // The listed shows are real feeds, their episodes real audio.
+    earshot_testkit::serve_directories(server, LATENCY, signed);
     let (feed, _) = serve_fixture_show(server, media, 60);
     server.route(
         "/feeds/backend-hour.xml",
         Route::ok("application/rss+xml", feed),
     );
-    for (path, title) in [
-        ("/feeds/frontend-weekly.xml", "Frontend Weekly"),
-        ("/feeds/ops-stories.xml", "Ops Stories"),
-        ("/feeds/trending-only.xml", "Trending Only"),
-    ] {
-        server.route(
-            path,
-            Route::ok(
-                "application/rss+xml",
-                earshot_testkit::fixture_show(&base, title, path),
-            ),
-        );
-    }
-    let art = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("icons/128x128.png"))
-        .expect("art");
-    for id in 1000000001..=1000000099_u64 {
-        for size in [
-            "30x30bb.jpg",
-            "60x60bb.jpg",
-            "100x100bb.jpg",
-            "600x600bb.jpg",
-        ] {
-            server.route(
-                &format!("/listed-art/itunes/{id}/{size}"),
-                Route::ok("image/png", art.clone()),
-            );
-        }
-    }
 }
 
 /// Requests that went to a directory (not to feeds, audio or artwork).

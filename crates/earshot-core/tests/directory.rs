@@ -2,7 +2,6 @@
 //! with the hand-written answers in `tests/fixtures/directory/`, failing the ways real services
 //! do, into a real library.
 
-use std::path::Path;
 use std::time::Duration;
 
 use earshot_core::directory::{
@@ -16,15 +15,6 @@ const NOW: i64 = 1_795_000_000;
 const KEY: &str = "TESTKEY123";
 const SECRET: &str = "test$secret^456";
 const TECH_LOOKUP: &str = "/lookup?id=1000000001,1000000002,1000000003,1000000099";
-
-fn fixture(base: &str, name: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/fixtures/directory")
-        .join(name);
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .replace("{{BASE}}", base)
-}
 
 /// Podcast Index's documented signature, with a date within a minute of now.
 fn signed(headers: &Headers) -> bool {
@@ -53,57 +43,14 @@ impl World {
     async fn new(timeout: Duration) -> Self {
         let server = FixtureServer::start().await.expect("server");
         let base = server.base();
-        let json = |name: &str| Route::ok("application/json", fixture(&base, name));
-        // Apple serves its answers as JavaScript, with blank lines first.
-        let apple = |name: &str| Route::ok("text/javascript; charset=utf-8", fixture(&base, name));
-        server.route("/search", apple("itunes-search-empty.json"));
-        server.route("/search?term=rust", apple("itunes-search-rust.json"));
-        server.route("/lookup", apple("itunes-lookup-empty.json"));
+        earshot_testkit::serve_directories(&server, Duration::ZERO, signed);
         server.route(
-            "/lookup?id=1000000001",
-            apple("itunes-lookup-backend-hour.json"),
+            "/feeds/backend-hour.xml",
+            Route::ok(
+                "application/rss+xml",
+                earshot_testkit::fixture_show(&base, "The Backend Hour", "/feeds/backend-hour.xml"),
+            ),
         );
-        server.route("/lookup?id=1000000014", apple("itunes-lookup-no-feed.json"));
-        server.route(TECH_LOOKUP, apple("itunes-lookup-technology.json"));
-        server.route(
-            "/us/rss/toppodcasts/limit=50/genre=1318/json",
-            apple("itunes-top-technology.json"),
-        );
-        server.route(
-            "/us/rss/toppodcasts/limit=50/json",
-            apple("itunes-top-all.json"),
-        );
-        server.route("/0.2/search/podcast", json("fyyd-search-empty.json"));
-        server.route(
-            "/0.2/search/podcast?term=rust",
-            json("fyyd-search-rust.json"),
-        );
-        server.route(
-            "/search/byterm",
-            json("podcastindex-search-empty.json").requiring(signed),
-        );
-        server.route(
-            "/search/byterm?q=rust",
-            json("podcastindex-search-rust.json").requiring(signed),
-        );
-        server.route(
-            "/podcasts/trending?cat=Technology",
-            json("podcastindex-trending-technology.json").requiring(signed),
-        );
-        for (path, title) in [
-            ("/feeds/backend-hour.xml", "The Backend Hour"),
-            ("/feeds/frontend-weekly.xml", "Frontend Weekly"),
-            ("/feeds/ops-stories.xml", "Ops Stories"),
-            ("/feeds/trending-only.xml", "Trending Only"),
-        ] {
-            server.route(
-                path,
-                Route::ok(
-                    "application/rss+xml",
-                    earshot_testkit::fixture_show(&base, title, path),
-                ),
-            );
-        }
         let dir = tempfile::tempdir().expect("dir");
         let config = CoreConfig {
             user_agent: earshot_core::user_agent(),
@@ -375,7 +322,10 @@ async fn a_dropped_search_stops_its_requests() {
         "/search/byterm?q=rust",
         Route::ok(
             "application/json",
-            fixture(&world.server.base(), "podcastindex-search-rust.json"),
+            earshot_testkit::directory_fixture(
+                &world.server.base(),
+                "podcastindex-search-rust.json",
+            ),
         )
         .delay(Duration::from_secs(20)),
     );
@@ -671,7 +621,7 @@ async fn a_show_without_an_address_is_resolved_by_id_or_by_a_clear_match() {
         .route("/search?term=Cafe Rust — programmieren auf deutsch", {
             Route::ok(
                 "text/javascript",
-                fixture(&world.server.base(), "itunes-search-rust.json"),
+                earshot_testkit::directory_fixture(&world.server.base(), "itunes-search-rust.json"),
             )
         });
     let by_title = listed(

@@ -821,6 +821,111 @@ fn parse_range(header: &str, len: usize) -> Option<std::ops::Range<usize>> {
 /// The project's fixture show (`tests/fixtures/show/feed.xml`, 24 episodes) served from `base`,
 /// renamed `title` and given its own `podcast:guid` (from `key`), so that several copies are
 /// several shows rather than one show at several addresses.
+/// One of the hand-written directory answers in `tests/fixtures/directory/`, with `{{BASE}}`
+/// replaced by `base`, and artwork placed on the unreachable `artwork.example` moved to
+/// `{base}/listed-art` (see [`serve_directories`]).
+pub fn directory_fixture(base: &str, name: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/directory")
+        .join(name);
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .replace("{{BASE}}", base)
+        .replace("https://artwork.example", &format!("{base}/listed-art"))
+}
+
+/// Serves the three podcast directories from `tests/fixtures/directory/` at `server`'s base, as
+/// its README lays out: iTunes (search, lookup, charts; as `text/javascript`, the way Apple
+/// sends them), fyyd and Podcast Index (its routes demand `podcast_index_signed`), each answer
+/// `latency` away; the listed feeds as real RSS ([`fixture_show`]) except The Backend Hour's,
+/// which the caller serves (with audio, or not); and the listings' artwork.
+pub fn serve_directories(
+    server: &FixtureServer,
+    latency: Duration,
+    podcast_index_signed: impl Fn(&Headers) -> bool + Send + Sync + 'static,
+) {
+    let base = server.base();
+    let signed: Arc<dyn Fn(&Headers) -> bool + Send + Sync> = Arc::new(podcast_index_signed);
+    let apple = |name: &str| {
+        Route::ok(
+            "text/javascript; charset=utf-8",
+            directory_fixture(&base, name),
+        )
+        .delay(latency)
+    };
+    let json = |name: &str| {
+        let signed = signed.clone();
+        Route::ok("application/json", directory_fixture(&base, name))
+            .delay(latency)
+            .requiring(move |headers| signed(headers))
+    };
+    let fyyd =
+        |name: &str| Route::ok("application/json", directory_fixture(&base, name)).delay(latency);
+    server.route("/search", apple("itunes-search-empty.json"));
+    server.route("/search?term=rust", apple("itunes-search-rust.json"));
+    server.route("/lookup", apple("itunes-lookup-empty.json"));
+    server.route(
+        "/lookup?id=1000000001",
+        apple("itunes-lookup-backend-hour.json"),
+    );
+    server.route("/lookup?id=1000000014", apple("itunes-lookup-no-feed.json"));
+    server.route(
+        "/lookup?id=1000000001,1000000002,1000000003,1000000099",
+        apple("itunes-lookup-technology.json"),
+    );
+    server.route(
+        "/us/rss/toppodcasts/limit=50/genre=1318/json",
+        apple("itunes-top-technology.json"),
+    );
+    server.route(
+        "/us/rss/toppodcasts/limit=50/json",
+        apple("itunes-top-all.json"),
+    );
+    server.route("/0.2/search/podcast", fyyd("fyyd-search-empty.json"));
+    server.route(
+        "/0.2/search/podcast?term=rust",
+        fyyd("fyyd-search-rust.json"),
+    );
+    server.route("/search/byterm", json("podcastindex-search-empty.json"));
+    server.route(
+        "/search/byterm?q=rust",
+        json("podcastindex-search-rust.json"),
+    );
+    server.route(
+        "/podcasts/trending?cat=Technology",
+        json("podcastindex-trending-technology.json"),
+    );
+    for (path, title) in [
+        ("/feeds/frontend-weekly.xml", "Frontend Weekly"),
+        ("/feeds/ops-stories.xml", "Ops Stories"),
+        ("/feeds/trending-only.xml", "Trending Only"),
+    ] {
+        server.route(
+            path,
+            Route::ok("application/rss+xml", fixture_show(&base, title, path)),
+        );
+    }
+    // Every artwork address the answers give, served as a real image.
+    let art: &[u8] = include_bytes!("../../../icons/128x128.png");
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/directory");
+    let mut paths = std::collections::BTreeSet::new();
+    for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+        let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+        for (at, _) in text.match_indices("https://artwork.example/") {
+            let rest = &text[at + "https://artwork.example".len()..];
+            let end = rest.find(['"', '\\', ' ']).unwrap_or(rest.len());
+            paths.insert(rest[..end].to_string());
+        }
+    }
+    for path in paths {
+        server.route(
+            &format!("/listed-art{path}"),
+            Route::ok("image/png", art.to_vec()),
+        );
+    }
+}
+
 pub fn fixture_show(base: &str, title: &str, key: &str) -> String {
     const FEED: &str = include_str!("../../../tests/fixtures/show/feed.xml");
     FEED.replace("{{BASE}}", base)
