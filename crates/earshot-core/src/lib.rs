@@ -27,7 +27,7 @@ use sha2::{Digest, Sha256};
 
 pub use artwork::{Artwork, ArtworkStore};
 pub use change::{Change, Changes};
-pub use chapters::Chapter;
+pub use chapters::{Chapter, ChapterSource, ChapterStep};
 pub use download::{DiskUsage, Download, DownloadProgress, DownloadState, Downloads, Retention};
 pub use error::{Error, ErrorCode, Result};
 pub use feed::{Credentials, FeedClient, FetchOptions};

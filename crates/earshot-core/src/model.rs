@@ -438,3 +438,30 @@ pub struct Chart {
     pub fetched_at: UnixTime,
     pub failures: Vec<DirectoryFailure>,
 }
+
+// Transcripts (`crate::transcript`): what the listener reads beside the notes.
+
+/// One cue of a transcript: a sentence (or a line) and when it is spoken.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct TranscriptCue {
+    pub start_secs: f64,
+    pub end_secs: f64,
+    /// Who speaks, when the transcript says.
+    pub speaker: Option<String>,
+    /// Plain text (never markup).
+    pub text: String,
+}
+
+/// An episode's transcript, as kept in the library.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct EpisodeTranscript {
+    pub episode_id: EpisodeId,
+    /// The address it was fetched from.
+    pub url: String,
+    pub mime_type: String,
+    pub language: Option<String>,
+    /// In time order.
+    pub cues: Vec<TranscriptCue>,
+}

@@ -28,6 +28,10 @@ pub struct EpisodeHit {
     pub title: String,
     pub published_at: Option<UnixTime>,
     pub duration_secs: Option<f64>,
+    /// Where the words are spoken, when they were found in the episode's transcript.
+    pub transcript_secs: Option<f64>,
+    /// The transcript's sentence that holds them.
+    pub transcript_text: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, specta::Type)]
@@ -127,6 +131,8 @@ impl Library {
                     title: row.get(3),
                     published_at: row.get(4),
                     duration_secs: row.get(5),
+                    transcript_secs: None,
+                    transcript_text: None,
                 })
                 .collect();
             found.sort_by_key(|hit| ids.iter().position(|id| *id == hit.id.0));
