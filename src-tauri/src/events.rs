@@ -33,3 +33,7 @@ pub struct DownloadProgressed(pub DownloadProgress);
 /// takes them with `take_subscribe_requests` and asks the listener to confirm each.
 #[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
 pub struct SubscribeRequested;
+
+/// The episode in the player, its chapters, or the chapter playing changed.
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+pub struct ChaptersChanged(pub crate::chapters::NowChapters);

@@ -3,6 +3,7 @@
 
 mod artwork;
 mod changes;
+mod chapters;
 mod commands;
 mod deep_links;
 mod discovery;
@@ -26,8 +27,8 @@ use tauri_specta::{collect_commands, collect_events};
 
 pub use error::CommandError;
 pub use events::{
-    ChangesMissed, DownloadProgressed, LibraryChanged, PlaybackChanged, QueueChanged,
-    RefreshProgressed, SubscribeRequested,
+    ChangesMissed, ChaptersChanged, DownloadProgressed, LibraryChanged, PlaybackChanged,
+    QueueChanged, RefreshProgressed, SubscribeRequested,
 };
 
 use playback::{Begin, Playback};
@@ -49,6 +50,8 @@ pub struct App {
     pub refresher: refresh::Refresher,
     /// The directory search under way.
     pub discovery: discovery::Discovery,
+    /// The chapters of the episode in the player, and the one playing.
+    pub chapters: tokio::sync::watch::Sender<chapters::NowChapters>,
     /// The library's folder (downloads go in `downloads` here unless the settings say otherwise).
     pub data_dir: PathBuf,
 }
@@ -100,6 +103,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::player::skip_playback,
             commands::player::set_playback_rate,
             commands::player::set_sleep_timer,
+            commands::player::get_now_chapters,
+            commands::player::skip_chapter,
             commands::downloads::download_episode,
             commands::downloads::pause_download,
             commands::downloads::resume_download,
@@ -125,7 +130,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             RefreshProgressed,
             QueueChanged,
             DownloadProgressed,
-            SubscribeRequested
+            SubscribeRequested,
+            ChaptersChanged
         ])
         .dangerously_cast_bigints_to_number()
         .disable_serde_phases()
@@ -181,8 +187,20 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
             ..Default::default()
         });
     }
+    let now_chapters = tokio::sync::watch::channel(chapters::NowChapters::default()).0;
     if let Ok(player) = &handle_result {
-        media_keys::start(&handle, core.clone(), player.clone());
+        chapters::follow(
+            handle.clone(),
+            core.clone(),
+            player.clone(),
+            now_chapters.clone(),
+        );
+        media_keys::start(
+            &handle,
+            core.clone(),
+            player.clone(),
+            now_chapters.subscribe(),
+        );
     }
     let playback = Playback::new(handle_result);
     playback.observe(core.clone(), handle.clone());
@@ -206,12 +224,13 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
         settings,
         refresher: refresh::Refresher::default(),
         discovery: discovery::Discovery::default(),
+        chapters: now_chapters.clone(),
         data_dir,
     });
     let tray_player = app
         .try_state::<App>()
         .and_then(|state| state.playback.player().ok().cloned());
-    if let Some(tray) = tray::start(&handle, tray_player) {
+    if let Some(tray) = tray::start(&handle, tray_player, now_chapters.subscribe()) {
         app.manage(TrayKeeper(tray));
         // Followed from now on, so closing the window knows at once whether the tray is shown.
         let tray_host = earshot_media::TrayHost::default();

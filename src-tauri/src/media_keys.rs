@@ -13,7 +13,12 @@ use tauri::{AppHandle, Manager};
 use crate::App;
 
 /// Registers with the OS and keeps it up to date for as long as the app runs.
-pub fn start(app: &AppHandle, core: Core, player: PlayerHandle) {
+pub fn start(
+    app: &AppHandle,
+    core: Core,
+    player: PlayerHandle,
+    mut chapters: tokio::sync::watch::Receiver<crate::chapters::NowChapters>,
+) {
     #[cfg(target_os = "linux")]
     keep_awake(player.clone());
     let app = app.clone();
@@ -43,9 +48,17 @@ pub fn start(app: &AppHandle, core: Core, player: PlayerHandle) {
         let mut art: Option<(i64, Option<String>)> = None;
         loop {
             let state = changes.borrow_and_update().clone();
-            let now = now_playing(&core, &state, &mut art).await;
+            let chapter = chapters
+                .borrow_and_update()
+                .playing()
+                .map(|c| c.title.clone());
+            let now = now_playing(&core, &state, chapter.as_deref(), &mut art).await;
             controls.update(now).await;
-            if changes.changed().await.is_err() {
+            let more = tokio::select! {
+                changed = changes.changed() => changed.is_ok(),
+                changed = chapters.changed() => changed.is_ok(),
+            };
+            if !more {
                 break;
             }
         }
@@ -88,9 +101,12 @@ fn act(app: &AppHandle, player: &PlayerHandle, command: Command) {
 }
 
 /// The player's state as the OS shows it; the artwork's file is looked up once per episode.
+/// The title stays the episode's; the chapter playing goes on the artist line, before the show,
+/// where desktop widgets show it.
 async fn now_playing(
     core: &Core,
     state: &PlayerState,
+    chapter: Option<&str>,
     art: &mut Option<(i64, Option<String>)>,
 ) -> NowPlaying {
     use earshot_player::Status as Player;
@@ -120,7 +136,10 @@ async fn now_playing(
         status,
         track_id: Some(track.id),
         title: track.title.clone(),
-        artist: track.artist.clone(),
+        artist: match chapter {
+            Some(chapter) => format!("{chapter} · {}", track.artist),
+            None => track.artist.clone(),
+        },
         art_url: art.as_ref().and_then(|(_, url)| url.clone()),
         length: state
             .duration_secs

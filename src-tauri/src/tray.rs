@@ -1,7 +1,8 @@
 //! The system tray: an icon whose menu shows what is playing and controls it (Play/Pause
 //! following the player's state, skip back and forward), shows or hides the window, and quits.
 //! Left click toggles the window where the desktop reports clicks. The menu follows the player:
-//! every change of state or episode updates its labels and the tooltip.
+//! every change of state, episode or chapter updates its labels and the tooltip; the chapter
+//! items move between chapters when the episode has them.
 //!
 //! On Linux the menu is published over D-Bus (`com.canonical.dbusmenu`, through libayatana's
 //! indicator), so desktops show it and tests can click it with `gdbus`.
@@ -12,8 +13,11 @@ use tauri::tray::{MouseButton, MouseButtonState, TrayIcon, TrayIconBuilder, Tray
 use tauri::{AppHandle, Manager, Wry};
 
 use crate::App;
+use crate::chapters::NowChapters;
 
 pub const TOGGLE: &str = "toggle";
+pub const PREVIOUS_CHAPTER: &str = "previous-chapter";
+pub const NEXT_CHAPTER: &str = "next-chapter";
 pub const BACK: &str = "skip-back";
 pub const FORWARD: &str = "skip-forward";
 pub const WINDOW: &str = "window";
@@ -23,7 +27,23 @@ const NOW: &str = "now-playing";
 /// The menu items whose labels change.
 struct Items {
     now: MenuItem<Wry>,
+    chapter: MenuItem<Wry>,
     toggle: MenuItem<Wry>,
+    previous_chapter: MenuItem<Wry>,
+    next_chapter: MenuItem<Wry>,
+}
+
+/// What the chapter line says, and whether the chapter items can be used.
+pub fn chapter_label(chapters: &NowChapters) -> (String, bool) {
+    let count = chapters.chapters.len();
+    match (chapters.playing(), chapters.current) {
+        (Some(chapter), Some(index)) => (
+            format!("Chapter {} of {count}: {}", index + 1, chapter.title),
+            true,
+        ),
+        _ if count > 0 => (format!("{count} chapters"), true),
+        _ => ("No chapters".to_string(), false),
+    }
 }
 
 /// What the menu says for a player state: the now-playing line and the Play/Pause label.
@@ -41,7 +61,11 @@ pub fn labels(state: &PlayerState) -> (String, &'static str) {
 
 /// Builds the tray and keeps it in step with the player. Returns `None` (and logs) where the
 /// desktop has no tray.
-pub fn start(app: &AppHandle, player: Option<PlayerHandle>) -> Option<TrayIcon> {
+pub fn start(
+    app: &AppHandle,
+    player: Option<PlayerHandle>,
+    mut chapters: tokio::sync::watch::Receiver<NowChapters>,
+) -> Option<TrayIcon> {
     let built = build(app);
     let (tray, items) = match built {
         Ok(built) => built,
@@ -55,8 +79,16 @@ pub fn start(app: &AppHandle, player: Option<PlayerHandle>) -> Option<TrayIcon> 
         tauri::async_runtime::spawn(async move {
             let mut changes = player.subscribe();
             let mut shown: Option<(String, &'static str)> = None;
+            let mut shown_chapter: Option<(String, bool)> = None;
             loop {
                 let state = changes.borrow_and_update().clone();
+                let chapter = chapter_label(&chapters.borrow_and_update());
+                if shown_chapter.as_ref() != Some(&chapter) {
+                    let _ = items.chapter.set_text(&chapter.0);
+                    let _ = items.previous_chapter.set_enabled(chapter.1);
+                    let _ = items.next_chapter.set_enabled(chapter.1);
+                    shown_chapter = Some(chapter);
+                }
                 let labels = labels(&state);
                 if shown.as_ref() != Some(&labels) {
                     let _ = items.now.set_text(&labels.0);
@@ -68,7 +100,11 @@ pub fn start(app: &AppHandle, player: Option<PlayerHandle>) -> Option<TrayIcon> 
                     let _ = tray.set_tooltip(Some(tooltip));
                     shown = Some(labels);
                 }
-                if changes.changed().await.is_err() {
+                let more = tokio::select! {
+                    changed = changes.changed() => changed.is_ok(),
+                    changed = chapters.changed() => changed.is_ok(),
+                };
+                if !more {
                     break;
                 }
             }
@@ -79,7 +115,16 @@ pub fn start(app: &AppHandle, player: Option<PlayerHandle>) -> Option<TrayIcon> 
 
 fn build(app: &AppHandle) -> tauri::Result<(TrayIcon, Items)> {
     let now = MenuItem::with_id(app, NOW, "Nothing playing", false, None::<&str>)?;
+    let chapter = MenuItem::with_id(app, "chapter", "No chapters", false, None::<&str>)?;
     let toggle = MenuItem::with_id(app, TOGGLE, "Play", true, None::<&str>)?;
+    let previous_chapter = MenuItem::with_id(
+        app,
+        PREVIOUS_CHAPTER,
+        "Previous chapter",
+        false,
+        None::<&str>,
+    )?;
+    let next_chapter = MenuItem::with_id(app, NEXT_CHAPTER, "Next chapter", false, None::<&str>)?;
     let back = MenuItem::with_id(app, BACK, "Skip back", true, None::<&str>)?;
     let forward = MenuItem::with_id(app, FORWARD, "Skip forward", true, None::<&str>)?;
     let window = MenuItem::with_id(app, WINDOW, "Hide Earshot", true, None::<&str>)?;
@@ -88,10 +133,13 @@ fn build(app: &AppHandle) -> tauri::Result<(TrayIcon, Items)> {
         app,
         &[
             &now,
+            &chapter,
             &PredefinedMenuItem::separator(app)?,
             &toggle,
             &back,
             &forward,
+            &previous_chapter,
+            &next_chapter,
             &PredefinedMenuItem::separator(app)?,
             &window,
             &quit,
@@ -116,7 +164,13 @@ fn build(app: &AppHandle) -> tauri::Result<(TrayIcon, Items)> {
         builder = builder.icon(icon.clone());
     }
     let tray = builder.build(app)?;
-    let items = Items { now, toggle };
+    let items = Items {
+        now,
+        chapter,
+        toggle,
+        previous_chapter,
+        next_chapter,
+    };
     app.manage(WindowItem(window));
     Ok((tray, items))
 }
@@ -139,6 +193,18 @@ fn on_menu(app: &AppHandle, event: MenuEvent) {
         BACK | FORWARD => {
             if let Some(player) = player {
                 player.seek_by(state.settings.skip_delta(event.id.as_ref() == FORWARD));
+            }
+        }
+        PREVIOUS_CHAPTER | NEXT_CHAPTER => {
+            if let Some(player) = player {
+                let step = if event.id.as_ref() == NEXT_CHAPTER {
+                    earshot_core::ChapterStep::Next
+                } else {
+                    earshot_core::ChapterStep::Previous
+                };
+                if let Err(why) = crate::chapters::skip(&state.chapters, player, step) {
+                    tracing::debug!(why, "chapter skip from the tray");
+                }
             }
         }
         WINDOW => toggle_window(app),

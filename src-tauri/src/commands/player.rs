@@ -1,4 +1,4 @@
-use earshot_core::EpisodeId;
+use earshot_core::{ChapterStep, EpisodeId};
 use earshot_player::{PlayerState, SleepRequest};
 use tauri::State;
 
@@ -104,4 +104,25 @@ pub fn set_playback_rate(app: State<'_, App>, rate: f64) -> Result<(), CommandEr
 pub fn set_sleep_timer(app: State<'_, App>, request: SleepRequest) -> Result<(), CommandError> {
     app.playback.player()?.set_sleep_timer(request);
     Ok(())
+}
+
+/// The episode in the player, its chapters and the one playing (also sent as
+/// `ChaptersChanged` on every change).
+#[tauri::command]
+#[specta::specta]
+pub fn get_now_chapters(app: State<'_, App>) -> crate::chapters::NowChapters {
+    app.chapters.borrow().clone()
+}
+
+/// Moves to the next chapter, or back to the start of this one (or the one before, near its
+/// start).
+#[tauri::command]
+#[specta::specta]
+pub fn skip_chapter(app: State<'_, App>, step: ChapterStep) -> Result<(), CommandError> {
+    crate::chapters::skip(&app.chapters, app.playback.player()?, step).map_err(|message| {
+        CommandError::Playback {
+            code: earshot_player::PlayerErrorCode::Other,
+            message: message.to_string(),
+        }
+    })
 }

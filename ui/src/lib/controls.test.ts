@@ -12,11 +12,14 @@ describe("availableControls", () => {
       sleep: false,
       speed: true,
       volume: true,
+      chapters: false,
     });
   });
 
   it("offers everything for a loaded track, seeking once its length is known", () => {
-    expect(Object.values(availableControls(playing, false)).every(Boolean)).toBe(true);
+    expect(Object.values(availableControls(playing, false, true)).every(Boolean)).toBe(true);
+    // Chapter skips only for an episode with chapters.
+    expect(availableControls(playing, false).chapters).toBe(false);
     expect(availableControls({ ...playing, durationSecs: null }, false).seek).toBe(false);
   });
 
@@ -49,6 +52,11 @@ describe("shortcutFor", () => {
     expect(shortcutFor(key("="), all)).toBe("faster");
     expect(shortcutFor(key("-"), all)).toBe("slower");
     expect(shortcutFor(key("a"), all)).toBe(null);
+    // Chapter keys only when the episode has chapters.
+    expect(shortcutFor(key("]"), all)).toBe(null);
+    const chaptered = availableControls(playing, false, true);
+    expect(shortcutFor(key("]"), chaptered)).toBe("next-chapter");
+    expect(shortcutFor(key("["), chaptered)).toBe("previous-chapter");
   });
 
   it("asks nothing of a player that cannot act", () => {

@@ -15,6 +15,8 @@ export interface Controls {
   sleep: boolean;
   speed: boolean;
   volume: boolean;
+  /** Chapter skips: the episode in the player has chapters. */
+  chapters: boolean;
 }
 
 /** The player cannot play at all: its state or a refused command said `unavailable`. */
@@ -22,7 +24,7 @@ export function isUnavailable(state: PlayerState, refused: boolean): boolean {
   return refused || state.error?.code === "unavailable";
 }
 
-export function availableControls(state: PlayerState, unavailable: boolean): Controls {
+export function availableControls(state: PlayerState, unavailable: boolean, hasChapters = false): Controls {
   const loaded = !unavailable && state.track !== null;
   return {
     playPause: loaded,
@@ -31,10 +33,18 @@ export function availableControls(state: PlayerState, unavailable: boolean): Con
     sleep: loaded,
     speed: !unavailable,
     volume: !unavailable,
+    chapters: loaded && hasChapters,
   };
 }
 
-export type Shortcut = "toggle" | "skip-back" | "skip-forward" | "slower" | "faster";
+export type Shortcut =
+  | "toggle"
+  | "skip-back"
+  | "skip-forward"
+  | "slower"
+  | "faster"
+  | "previous-chapter"
+  | "next-chapter";
 
 /** What a key press asks of the player, or null when it asks nothing the player can do now. */
 export function shortcutFor(key: { key: string; shiftKey: boolean }, controls: Controls): Shortcut | null {
@@ -46,6 +56,8 @@ export function shortcutFor(key: { key: string; shiftKey: boolean }, controls: C
     "skip-forward": controls.skip,
     slower: controls.speed,
     faster: controls.speed,
+    "previous-chapter": controls.chapters,
+    "next-chapter": controls.chapters,
   }[wanted];
   return able ? wanted : null;
 }
@@ -63,6 +75,10 @@ function shortcutOf({ key, shiftKey }: { key: string; shiftKey: boolean }): Shor
       return "faster";
     case "-":
       return "slower";
+    case "[":
+      return "previous-chapter";
+    case "]":
+      return "next-chapter";
     default:
       return null;
   }

@@ -8,6 +8,7 @@ import {
   type AppSettings,
   type Change,
   type Chapter,
+  type ChapterStep,
   type Chart,
   type CommandError,
   type DirectorySearch,
@@ -21,6 +22,7 @@ import {
   type EpisodeQuery,
   type Genre,
   type ImportSummary,
+  type NowChapters,
   type Placement,
   type PlayerState,
   type RefreshOutcome,
@@ -122,6 +124,10 @@ export interface Backend {
    */
   searchDirectories(query: string, onUpdate: (update: DirectorySearch) => void): Promise<void>;
   cancelDirectorySearch(): Promise<void>;
+  /** The episode in the player, its chapters and the one playing. */
+  getNowChapters(): Promise<NowChapters>;
+  onChaptersChanged(listener: (chapters: NowChapters) => void): Promise<Unlisten>;
+  skipChapter(step: ChapterStep): Promise<void>;
   listGenres(): Promise<Genre[]>;
   /** The chart kept on disk (however old), or null: drawn before `getChart` answers. */
   cachedChart(genre: number | null): Promise<Chart | null>;
@@ -231,6 +237,11 @@ export const tauriBackend: Backend = {
     unwrap(await commands.searchDirectories(query, channel));
   },
   cancelDirectorySearch: () => commands.cancelDirectorySearch(),
+  getNowChapters: () => commands.getNowChapters(),
+  onChaptersChanged: (listener) => events.chaptersChanged.listen((event) => listener(event.payload)),
+  skipChapter: async (step) => {
+    unwrap(await commands.skipChapter(step));
+  },
   listGenres: () => commands.listGenres(),
   cachedChart: async (genre) => unwrap(await commands.cachedChart(genre)),
   getChart: async (genre) => unwrap(await commands.getChart(genre)),

@@ -84,6 +84,16 @@ export const commands = {
 	setPlaybackRate: (rate: number | null) => typedError<null, CommandError>(__TAURI_INVOKE("set_playback_rate", { rate })),
 	/**  Starts, changes or cancels the sleep timer (after some time, or at the end of the episode). */
 	setSleepTimer: (request: SleepRequest) => typedError<null, CommandError>(__TAURI_INVOKE("set_sleep_timer", { request })),
+	/**
+	 *  The episode in the player, its chapters and the one playing (also sent as
+	 *  `ChaptersChanged` on every change).
+	 */
+	getNowChapters: () => __TAURI_INVOKE<NowChapters>("get_now_chapters"),
+	/**
+	 *  Moves to the next chapter, or back to the start of this one (or the one before, near its
+	 *  start).
+	 */
+	skipChapter: (step: ChapterStep) => typedError<null, CommandError>(__TAURI_INVOKE("skip_chapter", { step })),
 	downloadEpisode: (episodeId: EpisodeId) => typedError<Download, CommandError>(__TAURI_INVOKE("download_episode", { episodeId })),
 	pauseDownload: (episodeId: EpisodeId) => typedError<Download, CommandError>(__TAURI_INVOKE("pause_download", { episodeId })),
 	resumeDownload: (episodeId: EpisodeId) => typedError<Download, CommandError>(__TAURI_INVOKE("resume_download", { episodeId })),
@@ -130,6 +140,7 @@ export const commands = {
 /** Events */
 export const events = {
 	changesMissed: makeEvent<ChangesMissed, ChangesMissed>("changes-missed"),
+	chaptersChanged: makeEvent<ChaptersChanged, ChaptersChanged>("chapters-changed"),
 	downloadProgressed: makeEvent<DownloadProgressed, DownloadProgressed>("download-progressed"),
 	libraryChanged: makeEvent<LibraryChanged, LibraryChanged>("library-changed"),
 	playbackChanged: makeEvent<PlaybackChanged, PlaybackChanged>("playback-changed"),
@@ -206,7 +217,30 @@ export type Chapter = {
 	title: string,
 	/**  A web page about the chapter, http(s) only. */
 	url: string | null,
+	/**  A picture for the chapter (http(s)), shown in place of the artwork while it plays. */
+	image: string | null,
+	/**  Where the chapter was found. */
+	source: ChapterSource,
 };
+
+/**  Where a chapter list came from, in the order they are preferred. */
+export type ChapterSource = 
+/**  A Podcasting 2.0 JSON document (`podcast:chapters`). */
+"podcast" | 
+/**  Podlove Simple Chapters in the feed (`psc:chapters`). */
+"psc" | 
+/**  ID3 `CHAP` frames in an MP3. */
+"id3" | 
+/**  Chapter atoms in an M4A. */
+"mp4" | 
+/**  Timecodes in the show notes. */
+"notes";
+
+/**  Which way a chapter skip goes. */
+export type ChapterStep = "previous" | "next";
+
+/**  The episode in the player, its chapters, or the chapter playing changed. */
+export type ChaptersChanged = NowChapters;
 
 /**  Top shows for a genre (or all) in a country. */
 export type Chart = {
@@ -380,6 +414,10 @@ export type EpisodeHit = {
 	title: string,
 	publishedAt: number | null,
 	durationSecs: number | null,
+	/**  Where the words are spoken, when they were found in the episode's transcript. */
+	transcriptSecs: number | null,
+	/**  The transcript's sentence that holds them. */
+	transcriptText: string | null,
 };
 
 export type EpisodeId = number;
@@ -407,7 +445,15 @@ export type ErrorCode = "invalid_url" | "network" | "http_status" | "gone" | "no
 /**  No podcast directory answered. */
 "directory" | 
 /**  The directories know no feed for the show. */
-"not_in_directory" | "newer_database" | "database" | "io";
+"not_in_directory" | 
+/**  Sync needs an account first. */
+"not_signed_in" | 
+/**  The sync server refused the user name or password. */
+"sync_password_refused" | 
+/**  No password is kept for the sync account: sign in again. */
+"sync_no_password" | 
+/**  The sync server answered with an error or an answer that cannot be read. */
+"sync_failed" | "newer_database" | "database" | "io";
 
 /**  A way to support the show (`podcast:funding`). */
 export type Funding = {
@@ -433,6 +479,15 @@ export type ImportSummary = {
 
 /**  One change to the library, as the core announced it: which show, which episodes, and how. */
 export type LibraryChanged = Change;
+
+/**  The episode in the player, its chapters, and the one playing. */
+export type NowChapters = {
+	episodeId: EpisodeId | null,
+	/**  In time order; empty when the episode has none (or they are still being read). */
+	chapters: Chapter[],
+	/**  The index of the chapter playing. */
+	current: number | null,
+};
 
 /**  An outline that could not be imported, and why. */
 export type OpmlProblem = {

@@ -6,7 +6,15 @@
 // episode (`play`, `playFrom`, `playOrToggle`) throws instead, for the page that asked.
 import type { Backend, Unlisten } from "../api/backend";
 import { failureMessage, isUnavailable, refusedAsUnavailable } from "../controls";
-import type { EpisodeId, PlayerState, SkipDirection, SleepRequest } from "../ipc/bindings";
+import type {
+  Chapter,
+  ChapterStep,
+  EpisodeId,
+  NowChapters,
+  PlayerState,
+  SkipDirection,
+  SleepRequest,
+} from "../ipc/bindings";
 import { stepRate } from "../speed";
 
 /** Nothing loaded: the state before Rust has said anything. */
@@ -24,9 +32,18 @@ export const idle: PlayerState = {
   seeking: false,
 };
 
+/** No chapters: nothing in the player, or an episode without them. */
+export const noChapters: NowChapters = { episodeId: null, chapters: [], current: null };
+
 export class PlayerStore {
   /** Replaced whole on every change (several times a second while playing), never mutated. */
   state: PlayerState = $state.raw(idle);
+  /** The chapters of the episode in the player and the one playing (from Rust, on change). */
+  chapters: NowChapters = $state.raw(noChapters);
+  readonly currentChapter: Chapter | null = $derived(
+    this.chapters.current === null ? null : (this.chapters.chapters[this.chapters.current] ?? null),
+  );
+  readonly hasChapters: boolean = $derived(this.chapters.chapters.length > 0);
   // Derived values only notify their readers when they change, not at every position tick: a
   // list of a thousand rows that asks "is this row the current one?" is asked again only when
   // the episode or the play state changes.
@@ -38,7 +55,7 @@ export class PlayerStore {
   readonly unavailable: boolean = $derived(isUnavailable(this.state, this.#refused));
   readonly #backend: Backend;
   readonly #report: (message: string) => void;
-  #unlisten: Unlisten | null = null;
+  #unlisten: Unlisten[] = [];
 
   /** `report` hears why a control's request failed, in the core's words. */
   constructor(backend: Backend, report: (message: string) => void) {
@@ -47,9 +64,18 @@ export class PlayerStore {
   }
 
   async start(): Promise<void> {
-    this.#unlisten = await this.#backend.onPlaybackChanged((next) => {
-      this.state = next;
-    });
+    this.#unlisten.push(
+      await this.#backend.onPlaybackChanged((next) => {
+        this.state = next;
+      }),
+      await this.#backend.onChaptersChanged((next) => {
+        this.chapters = next;
+      }),
+    );
+    this.#backend
+      .getNowChapters()
+      .then((now) => (this.chapters = now))
+      .catch(() => {});
     try {
       this.state = await this.#backend.getPlayerState();
     } catch (error) {
@@ -59,8 +85,8 @@ export class PlayerStore {
   }
 
   stop(): void {
-    this.#unlisten?.();
-    this.#unlisten = null;
+    for (const unlisten of this.#unlisten) unlisten();
+    this.#unlisten = [];
   }
 
   play(episodeId: EpisodeId): Promise<void> {
@@ -113,6 +139,10 @@ export class PlayerStore {
 
   sleep(request: SleepRequest): Promise<boolean> {
     return this.#control(() => this.#backend.setSleepTimer(request));
+  }
+
+  skipChapter(step: ChapterStep): Promise<boolean> {
+    return this.#control(() => this.#backend.skipChapter(step));
   }
 
   changeRate(direction: 1 | -1): Promise<boolean> {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ApiError, type Backend } from "../api/backend";
 import { idle, playing, unavailable } from "../fixtures/player";
-import type { PlayerState } from "../ipc/bindings";
+import type { NowChapters, PlayerState } from "../ipc/bindings";
 import { PlayerStore } from "./player.svelte";
 
 const busy = new ApiError({ kind: "playback", code: "other", message: "The player did not answer." });
@@ -10,6 +10,7 @@ const missing = new ApiError({ kind: "playback", code: "unavailable", message: "
 /** A backend whose player refuses every request with `refusal` (or takes them all). */
 function fakeBackend(state: PlayerState, refusal: unknown = null) {
   let send: ((next: PlayerState) => void) | null = null;
+  let sendChapters: ((next: NowChapters) => void) | null = null;
   const answer = async () => {
     if (refusal) throw refusal;
   };
@@ -22,6 +23,12 @@ function fakeBackend(state: PlayerState, refusal: unknown = null) {
       if (refusal) throw refusal;
       return state;
     },
+    onChaptersChanged: async (listener: (next: NowChapters) => void) => {
+      sendChapters = listener;
+      return () => {};
+    },
+    getNowChapters: async () => ({ episodeId: null, chapters: [], current: null }),
+    skipChapter: answer,
     togglePlayback: answer,
     skipPlayback: answer,
     seekPlayback: answer,
@@ -31,7 +38,11 @@ function fakeBackend(state: PlayerState, refusal: unknown = null) {
     setVolume: answer,
     playEpisode: answer,
   } as unknown as Backend;
-  return { backend, emit: (next: PlayerState) => send?.(next) };
+  return {
+    backend,
+    emit: (next: PlayerState) => send?.(next),
+    emitChapters: (next: NowChapters) => sendChapters?.(next),
+  };
 }
 
 function store(backend: Backend) {
@@ -95,5 +106,27 @@ describe("PlayerStore controls", () => {
     await expect(player.play(7)).rejects.toBe(missing);
     expect(reported).toEqual([]);
     expect(player.unavailable).toBe(true);
+  });
+
+  it("follow the chapter playing as Rust announces it, and report a refused chapter skip", async () => {
+    const { backend, emitChapters } = fakeBackend(playing);
+    const { player } = store(backend);
+    await player.start();
+    expect(player.hasChapters).toBe(false);
+    expect(player.currentChapter).toBe(null);
+    const chapter = (startSecs: number, title: string) => ({
+      startSecs,
+      title,
+      url: null,
+      image: null,
+      source: "podcast" as const,
+    });
+    emitChapters({ episodeId: 7, chapters: [chapter(0, "Intro"), chapter(60, "News")], current: 1 });
+    expect(player.hasChapters).toBe(true);
+    expect(player.currentChapter?.title).toBe("News");
+
+    const refused = store(fakeBackend(playing, busy).backend);
+    expect(await refused.player.skipChapter("next")).toBe(false);
+    expect(refused.reported).toEqual(["The player did not answer."]);
   });
 });
