@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { episodeNumbering, roleLabel } from "./episode-details";
+import { episodeNumbering, languageName, roleLabel } from "./episode-details";
 
 describe("episodeNumbering", () => {
   it("says what the feed gives", () => {
@@ -16,5 +16,13 @@ describe("roleLabel", () => {
     expect(roleLabel("HOST")).toBe("Host");
     expect(roleLabel("")).toBe("Host");
     expect(roleLabel("cover art designer")).toBe("Cover art designer");
+  });
+});
+
+describe("languageName", () => {
+  it("names a feed's language, keeping codes it cannot read", () => {
+    expect(languageName("de", "en")).toBe("German");
+    expect(languageName("en-us", "en")).toBe("American English");
+    expect(languageName("not a code!", "en")).toBe("not a code!");
   });
 });

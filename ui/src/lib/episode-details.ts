@@ -17,3 +17,14 @@ export function roleLabel(role: string): string {
   if (!words) return "Host";
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
+
+/** A feed's language code (`en-us`, `de`) as its name ("English (United States)", "German"). */
+export function languageName(code: string, locale?: string): string {
+  const tag = code.trim().replace(/_/g, "-");
+  try {
+    const names = new Intl.DisplayNames(locale ? [locale] : undefined, { type: "language" });
+    return names.of(tag) ?? tag;
+  } catch {
+    return tag;
+  }
+}
