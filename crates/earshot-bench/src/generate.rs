@@ -1,6 +1,34 @@
-//! Feeds that look like real shows: 300 episodes with 1–3 KB of HTML show notes each (paragraphs,
-//! links, a timecode list), iTunes tags, enclosures with lengths. Deterministic for a given seed,
-//! so every tool in a run, and every run, sees the same bytes.
+//! Feeds that look like real shows, in two shapes (see [`Shape`]): iTunes tags, enclosures with
+//! lengths, and HTML show notes. Deterministic for a given seed, so every tool in a run, and
+//! every run, sees the same bytes.
+
+/// What the episodes' notes look like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// 1–3 KB of notes: paragraphs with a link each and a short timecode list.
+    Standard,
+    /// Notes as tech shows write them: a paragraph, about 25 timecoded items (`0:05:30 …`), a
+    /// sponsor line with entities and tracking links, two link lists; and beside them an
+    /// `itunes:summary`, an episode link and `itunes:episode`.
+    NotesHeavy,
+}
+
+impl Shape {
+    pub fn name(self) -> &'static str {
+        match self {
+            Shape::Standard => "standard",
+            Shape::NotesHeavy => "notes-heavy",
+        }
+    }
+
+    /// A word found in every feed's notes and in no title.
+    pub fn notes_word(self) -> &'static str {
+        match self {
+            Shape::Standard => "notes",
+            Shape::NotesHeavy => "sponsor",
+        }
+    }
+}
 
 /// Words that open the vocabulary (the most frequent ones).
 const COMMON: &[&str] = &[
@@ -189,15 +217,66 @@ fn notes(rng: &mut Rng, episode: usize) -> String {
     html
 }
 
-/// One show's feed. `base` is the server's address for enclosures and links.
-pub fn feed(seed: u64, show: usize, episodes: usize, base: &str) -> String {
-    let mut rng = Rng::new(seed.wrapping_mul(31).wrapping_add(show as u64 + 1));
+/// Notes of a tech show: a paragraph, ~25 timecoded items, a sponsor line with entities and
+/// tracking links, and two link lists. Returns the HTML and a plain summary for
+/// `itunes:summary` (already XML-escaped).
+fn heavy_notes(rng: &mut Rng, show: usize, episode: usize) -> (String, String) {
+    let mut html = String::with_capacity(4096);
+    let words = 45 + rng.below(30);
+    let paragraph = rng.sentence(words);
+    html.push_str("<p>");
+    html.push_str(&paragraph);
+    html.push_str("</p>\n<p><strong>Chapters</strong></p>\n<ul>\n");
+    let items = 22 + rng.below(7);
+    let mut at = 0;
+    for _ in 0..items {
+        let words = 4 + rng.below(6);
+        html.push_str(&format!(
+            "<li>{}:{:02}:{:02} {}</li>\n",
+            at / 3600,
+            at / 60 % 60,
+            at % 60,
+            rng.sentence(words).trim_end_matches('.')
+        ));
+        at += 60 + rng.below(240);
+    }
+    html.push_str("</ul>\n");
+    let campaign = rng.below(100_000);
+    html.push_str(&format!(
+        "<p>Sponsor: Brick &amp; Mortar&#8217;s Cloud &mdash; {} Try it free at \
+         <a href=\"https://track.example/c/{campaign}?utm_source=show{show}&amp;utm_medium=podcast&amp;utm_campaign=ep{episode}\" rel=\"sponsored\">brickmortar.example/show{show}</a> \
+         &amp; use code SHOW{show} for 20&#37; off&hellip; Also: <a href=\"https://pdst.example/e/{campaign}/brickmortar.example/start?ref=ep{episode}\">brickmortar.example/start</a></p>\n",
+        rng.sentence(10)
+    ));
+    for heading in ["Links", "Guests &amp; projects"] {
+        html.push_str(&format!("<p><strong>{heading}</strong></p>\n<ul>\n"));
+        for _ in 0..(4 + rng.below(4)) {
+            let path = rng.below(1_000_000);
+            let words = 2 + rng.below(4);
+            html.push_str(&format!(
+                "<li><a href=\"https://links.example/{show}/{episode}/{path}\">{}</a></li>\n",
+                rng.sentence(words).trim_end_matches('.')
+            ));
+        }
+        html.push_str("</ul>\n");
+    }
+    (html, paragraph)
+}
+
+/// One show's feed in `shape`. `base` is the server's address for enclosures and links.
+pub fn feed(seed: u64, show: usize, episodes: usize, base: &str, shape: Shape) -> String {
+    match shape {
+        Shape::Standard => standard_feed(seed, show, episodes, base),
+        Shape::NotesHeavy => heavy_feed(seed, show, episodes, base),
+    }
+}
+
+fn channel(seed: u64, show: usize, base: &str, rng: &mut Rng) -> String {
     let title = format!(
         "Bench Show {show}: {}",
         rng.sentence(3).trim_end_matches('.')
     );
-    let mut xml = String::with_capacity(episodes * 2800 + 2000);
-    xml.push_str(&format!(
+    format!(
         r#"<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"
      xmlns:content="http://purl.org/rss/1.0/modules/content/"
@@ -213,7 +292,50 @@ pub fn feed(seed: u64, show: usize, episodes: usize, base: &str) -> String {
 <podcast:guid>bench-{seed}-{show}</podcast:guid>
 "#,
         description = rng.sentence(30),
-    ));
+    )
+}
+
+fn heavy_feed(seed: u64, show: usize, episodes: usize, base: &str) -> String {
+    let mut rng = Rng::new(seed.wrapping_mul(37).wrapping_add(show as u64 + 7));
+    let mut xml = channel(seed, show, base, &mut rng);
+    xml.reserve(episodes * 4400);
+    let newest: i64 = 1_795_000_000;
+    for n in (0..episodes).rev() {
+        let published = newest - (episodes - 1 - n) as i64 * 7 * 86_400;
+        let date = rfc2822(published);
+        let secs = 1800 + rng.below(5400);
+        let headline = rng.sentence(6);
+        let (notes, summary) = heavy_notes(&mut rng, show, n);
+        xml.push_str(&format!(
+            r#"<item>
+<title>{n}: {headline}</title>
+<guid isPermaLink="false">bench-{show}-{n}</guid>
+<pubDate>{date}</pubDate>
+<link>https://show{show}.example/episodes/{n}</link>
+<itunes:episode>{n}</itunes:episode>
+<itunes:episodeType>full</itunes:episodeType>
+<itunes:duration>{h}:{m:02}:{s:02}</itunes:duration>
+<itunes:explicit>false</itunes:explicit>
+<itunes:summary>{summary}</itunes:summary>
+<enclosure url="{base}/audio/{show}/{n}.mp3" length="{length}" type="audio/mpeg"/>
+<description><![CDATA[{notes}]]></description>
+</item>
+"#,
+            headline = headline.trim_end_matches('.'),
+            h = secs / 3600,
+            m = secs / 60 % 60,
+            s = secs % 60,
+            length = secs * 16_000,
+        ));
+    }
+    xml.push_str("</channel>\n</rss>\n");
+    xml
+}
+
+fn standard_feed(seed: u64, show: usize, episodes: usize, base: &str) -> String {
+    let mut rng = Rng::new(seed.wrapping_mul(31).wrapping_add(show as u64 + 1));
+    let mut xml = channel(seed, show, base, &mut rng);
+    xml.reserve(episodes * 2800);
     // Newest first, a week apart.
     let newest: i64 = 1_795_000_000;
     for n in (0..episodes).rev() {
@@ -262,7 +384,7 @@ mod tests {
 
     #[test]
     fn a_feed_is_about_the_size_of_a_real_one_and_parses() {
-        let xml = feed(7, 3, 300, "http://127.0.0.1:1");
+        let xml = feed(7, 3, 300, "http://127.0.0.1:1", Shape::Standard);
         assert!(
             (600_000..1_100_000).contains(&xml.len()),
             "{} bytes",
@@ -272,6 +394,33 @@ mod tests {
         let parsed = earshot_core::feed::parse_feed(xml.as_bytes(), &url).unwrap();
         assert_eq!(parsed.episodes.len(), 300);
         assert!(parsed.episodes[0].duration_secs.is_some());
-        assert_eq!(feed(7, 3, 300, "http://127.0.0.1:1"), xml);
+        assert_eq!(feed(7, 3, 300, "http://127.0.0.1:1", Shape::Standard), xml);
+    }
+
+    #[test]
+    fn a_notes_heavy_feed_carries_what_tech_shows_carry_and_parses() {
+        let xml = feed(7, 3, 300, "http://127.0.0.1:1", Shape::NotesHeavy);
+        let url = url::Url::parse("http://127.0.0.1:1/feed.xml").unwrap();
+        let parsed = earshot_core::feed::parse_feed(xml.as_bytes(), &url).unwrap();
+        assert_eq!(parsed.episodes.len(), 300);
+        let newest = &parsed.episodes[0];
+        assert_eq!(newest.episode_number, Some(299));
+        assert!(newest.link.is_some());
+        assert!(
+            newest.notes.matches("<li>").count() >= 30,
+            "{}",
+            newest.notes
+        );
+        assert!(newest.notes.contains("&amp;utm_medium") && newest.notes.contains("&hellip;"));
+        assert!(xml.contains("<itunes:summary>"));
+        let per_episode = xml.len() / 300;
+        assert!(
+            (3_000..6_000).contains(&per_episode),
+            "{per_episode} bytes an episode"
+        );
+        assert_eq!(
+            feed(7, 3, 300, "http://127.0.0.1:1", Shape::NotesHeavy),
+            xml
+        );
     }
 }

@@ -1,10 +1,17 @@
 //! `earshot-bench` (run by `cargo xtask bench`): the feed engine measured whole-process, beside
 //! the peers, on the same generated feeds in the same run.
 //!
-//! It generates N shows × M episodes of realistic feeds, serves them gzip-capable with ETag and
-//! Last-Modified from many loopback addresses with added latency, and times:
-//! - the first refresh of everything into an empty library (`earshot-cli refresh`, search index
-//!   included), its peak RSS, and the same for `gpo` (gPodder) and `shellcaster` when installed;
+//! It generates N shows × M episodes of realistic feeds in each shape asked for (`--shape`: the
+//! standard notes, notes-heavy ones as tech shows write them, or both, the default), serves them
+//! gzip-capable with ETag and Last-Modified from many loopback addresses with added latency, and
+//! times, per shape and per tool:
+//! - the first refresh of everything into an empty library (`earshot-cli refresh`), its CPU time,
+//!   CPU per stored episode and peak RSS, and the same for `gpo` (gPodder) and `shellcaster` when
+//!   installed;
+//! - the time until the notes are searchable: the refresh, plus a first `earshot-cli search` for a
+//!   word found only in notes, which indexes whatever the refresh left to index (the peers have no
+//!   index: theirs is the refresh);
+//! - the library's size on disk;
 //! - a refresh with nothing changed;
 //! - parsing one 5,000-episode feed (MB/s);
 //! - library search over everything (median of one- and two-word queries);
@@ -24,15 +31,19 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use earshot_core::{Core, CoreConfig};
+use generate::Shape;
 use url::Url;
 
 struct Options {
+    shapes: Vec<Shape>,
     feeds: usize,
     episodes: usize,
     hosts: usize,
     latency: Duration,
     earshot_cli: PathBuf,
-    peers: bool,
+    /// gPodder, and shellcaster, measured beside Earshot.
+    gpodder: bool,
+    shellcaster: bool,
     seed: u64,
     /// Only serve the feeds (and write the OPML) until killed: for profiling a tool by hand.
     serve_only: bool,
@@ -42,8 +53,8 @@ struct Options {
 
 fn usage() -> ! {
     eprintln!(
-        "usage: earshot-bench [--feeds N] [--episodes M] [--hosts H] [--latency-ms L] \
-         [--earshot-cli PATH] [--no-peers] [--serve-only] [--seed S] \
+        "usage: earshot-bench [--shape standard|notes-heavy|both] [--feeds N] [--episodes M] \
+         [--hosts H] [--latency-ms L] [--earshot-cli PATH] [--no-peers | --peers gpodder|shellcaster] [--serve-only] [--seed S] \
          [--downloads [--download-mb MB]]"
     );
     std::process::exit(2)
@@ -52,12 +63,14 @@ fn usage() -> ! {
 fn options() -> Options {
     let own = std::env::current_exe().unwrap_or_default();
     let mut options = Options {
+        shapes: vec![Shape::Standard, Shape::NotesHeavy],
         feeds: 500,
         episodes: 300,
         hosts: 25,
         latency: Duration::from_millis(50),
         earshot_cli: own.with_file_name("earshot-cli"),
-        peers: true,
+        gpodder: true,
+        shellcaster: true,
         seed: 2026,
         serve_only: false,
         download_mb: None,
@@ -66,6 +79,14 @@ fn options() -> Options {
     while let Some(arg) = args.next() {
         let mut value = || args.next().unwrap_or_else(|| usage());
         match arg.as_str() {
+            "--shape" => {
+                options.shapes = match value().as_str() {
+                    "standard" => vec![Shape::Standard],
+                    "notes-heavy" => vec![Shape::NotesHeavy],
+                    "both" => vec![Shape::Standard, Shape::NotesHeavy],
+                    _ => usage(),
+                }
+            }
             "--feeds" => options.feeds = value().parse().unwrap_or_else(|_| usage()),
             "--episodes" => options.episodes = value().parse().unwrap_or_else(|_| usage()),
             "--hosts" => options.hosts = value().parse().unwrap_or_else(|_| usage()),
@@ -74,7 +95,15 @@ fn options() -> Options {
                     Duration::from_millis(value().parse().unwrap_or_else(|_| usage()));
             }
             "--earshot-cli" => options.earshot_cli = PathBuf::from(value()),
-            "--no-peers" => options.peers = false,
+            "--no-peers" => (options.gpodder, options.shellcaster) = (false, false),
+            "--peers" => {
+                (options.gpodder, options.shellcaster) = match value().as_str() {
+                    "gpodder" => (true, false),
+                    "shellcaster" => (false, true),
+                    "both" => (true, true),
+                    _ => usage(),
+                }
+            }
             "--serve-only" => options.serve_only = true,
             "--downloads" => options.download_mb = Some(options.download_mb.unwrap_or(200)),
             "--download-mb" => {
@@ -100,8 +129,27 @@ struct Run {
     peak_rss_mb: f64,
 }
 
-/// A tool's first refresh and its refresh with nothing changed, or why they were not measured.
-type Measured = Result<(Run, Run), String>;
+/// One tool's figures for one shape.
+#[derive(Debug, Clone, Copy)]
+struct Figures {
+    first: Run,
+    again: Run,
+    /// Episodes the tool stored, counted from its own database.
+    stored: usize,
+    /// From the start of the first refresh until a notes word is found.
+    searchable_secs: f64,
+    /// The library's files (the database, its WAL and the search index).
+    disk_bytes: u64,
+}
+
+impl Figures {
+    fn cpu_per_episode_us(&self) -> f64 {
+        self.first.cpu_secs / self.stored.max(1) as f64 * 1e6
+    }
+}
+
+/// A tool's figures, or why they were not measured.
+type Measured = Result<Figures, String>;
 
 /// Runs `command` under GNU time for its wall clock and peak RSS. Output goes to `log`.
 fn measure(command: Command, log: &Path) -> Result<Run, String> {
@@ -189,16 +237,56 @@ async fn run(options: &Options, work: &Path) -> Result<(), String> {
     if let Some(megabytes) = options.download_mb {
         return downloads::run(&options.earshot_cli, work, megabytes, 5).await;
     }
+    let mut reports = Vec::new();
+    for shape in &options.shapes {
+        let dir = work.join(shape.name());
+        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+        let Some(report) = bench_shape(options, *shape, &dir).await? else {
+            return Ok(());
+        };
+        print_report(&report);
+        reports.push(report);
+    }
+    if reports.len() > 1 {
+        println!("\nAll shapes, from this run:");
+        for report in &reports {
+            print_report(report);
+        }
+    }
+    let library = work.join(options.shapes.first().map_or("standard", |s| s.name()));
+    micro(options, &library.join("earshot")).await
+}
+
+/// Every tool's figures on one shape of feeds.
+struct ShapeReport {
+    shape: Shape,
+    xml_bytes: usize,
+    table: Vec<(String, Measured)>,
+    requests: u64,
+    not_modified: u64,
+    bytes_sent: u64,
+}
+
+/// Generates and serves one shape of feeds and measures every tool on them; `None` with
+/// `--serve-only` (which serves until killed).
+async fn bench_shape(
+    options: &Options,
+    shape: Shape,
+    work: &Path,
+) -> Result<Option<ShapeReport>, String> {
     println!(
-        "Generating {} feeds × {} episodes (seed {})…",
-        options.feeds, options.episodes, options.seed
+        "\n=== {} feeds: generating {} × {} episodes (seed {})…",
+        shape.name(),
+        options.feeds,
+        options.episodes,
+        options.seed
     );
     let started = Instant::now();
     // Bind first: the feeds name their own server (artwork, enclosures) by address and port.
     let (port, listeners) = server::bind(options.hosts)
         .await
         .map_err(|e| format!("the feed server could not bind: {e}"))?;
-    let feeds = generate_all(options, port);
+    let feeds = generate_all(options, shape, port);
     let xml_bytes: usize = feeds.iter().map(|f| f.plain.len()).sum();
     let gzip_bytes: usize = feeds.iter().map(|f| f.gzip.len()).sum();
     println!(
@@ -212,7 +300,7 @@ async fn run(options: &Options, work: &Path) -> Result<(), String> {
         latency: options.latency,
         counters: server::Counters::default(),
     });
-    server::serve(served.clone(), listeners);
+    let serving = server::serve(served.clone(), listeners);
     let urls: Vec<String> = (0..options.feeds)
         .map(|n| {
             format!(
@@ -230,7 +318,9 @@ async fn run(options: &Options, work: &Path) -> Result<(), String> {
     );
 
     if options.serve_only {
-        let kept = work.join("..").join("earshot-bench-feeds.opml");
+        let kept = work
+            .join("../..")
+            .join(format!("earshot-bench-{}.opml", shape.name()));
         std::fs::copy(&opml, &kept).map_err(|e| e.to_string())?;
         println!(
             "Serving; subscriptions in {} (Ctrl+C to stop)",
@@ -240,72 +330,113 @@ async fn run(options: &Options, work: &Path) -> Result<(), String> {
             tokio::time::sleep(Duration::from_secs(3600)).await;
         }
     }
+    let expected = options.feeds * options.episodes;
     let mut table: Vec<(String, Measured)> = Vec::new();
-    let earshot = bench_earshot(options, work, &opml).await;
+    let earshot = bench_earshot(options, shape, work, &opml).await;
     table.push(("Earshot (earshot-cli)".into(), earshot));
-    if options.peers {
-        let expected = options.feeds * options.episodes;
+    if options.gpodder {
         table.push((
             "gPodder (gpo)".into(),
             bench_gpo(work, &opml, options.episodes, expected).await,
         ));
+    }
+    if options.shellcaster {
         table.push((
             "shellcaster".into(),
             bench_shellcaster(work, &opml, expected).await,
         ));
     }
+    for task in serving {
+        task.abort();
+    }
+    let count = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
+    Ok(Some(ShapeReport {
+        shape,
+        xml_bytes,
+        table,
+        requests: count(&served.counters.requests),
+        not_modified: count(&served.counters.not_modified),
+        bytes_sent: count(&served.counters.bytes_sent),
+    }))
+}
 
-    println!();
+fn print_report(report: &ShapeReport) {
     println!(
-        "{:<24} {:>14} {:>10} {:>10} {:>16} {:>10} {:>10}",
-        "", "first refresh", "CPU", "peak RSS", "nothing changed", "CPU", "peak RSS"
+        "\n{} feeds ({:.0} MB of XML):",
+        report.shape.name(),
+        report.xml_bytes as f64 / 1e6
     );
-    for (name, result) in &table {
+    println!(
+        "{:<22} {:>9} {:>8} {:>9} {:>8} {:>11} {:>8} | {:>15} {:>7} {:>8}",
+        "first refresh:",
+        "wall",
+        "CPU",
+        "CPU/ep.",
+        "peak RSS",
+        "searchable",
+        "on disk",
+        "nothing changed",
+        "CPU",
+        "peak RSS"
+    );
+    for (name, result) in &report.table {
         match result {
-            Ok((first, again)) => println!(
-                "{name:<24} {:>12.2} s {:>8.2} s {:>7.0} MB {:>14.2} s {:>8.2} s {:>7.0} MB",
-                first.secs,
-                first.cpu_secs,
-                first.peak_rss_mb,
-                again.secs,
-                again.cpu_secs,
-                again.peak_rss_mb
+            Ok(f) => println!(
+                "{name:<22} {:>7.2} s {:>6.2} s {:>6.0} µs {:>5.0} MB {:>9.2} s {:>5.0} MB | \
+                 {:>13.2} s {:>5.2} s {:>5.0} MB",
+                f.first.secs,
+                f.first.cpu_secs,
+                f.cpu_per_episode_us(),
+                f.first.peak_rss_mb,
+                f.searchable_secs,
+                f.disk_bytes as f64 / 1e6,
+                f.again.secs,
+                f.again.cpu_secs,
+                f.again.peak_rss_mb
             ),
-            Err(error) => println!("{name:<24} not measured: {error}"),
+            Err(error) => println!("{name:<22} not measured: {error}"),
         }
     }
-    if let Some((_, Ok((earshot_first, earshot_again)))) = table.first() {
-        for (name, result) in table.iter().skip(1) {
-            if let Ok((first, again)) = result {
+    if let Some((_, Ok(earshot))) = report.table.first() {
+        for (name, result) in report.table.iter().skip(1) {
+            if let Ok(peer) = result {
                 println!(
-                    "Earshot vs {name}: first refresh {:.1}× faster, nothing changed {:.1}× faster",
-                    first.secs / earshot_first.secs,
-                    again.secs / earshot_again.secs
+                    "Earshot vs {name}: first refresh {:.2}× faster, searchable {:.2}× sooner, \
+                     CPU per episode {:.2}× the peer's, nothing changed {:.1}× faster",
+                    peer.first.secs / earshot.first.secs,
+                    peer.searchable_secs / earshot.searchable_secs,
+                    earshot.cpu_per_episode_us() / peer.cpu_per_episode_us(),
+                    peer.again.secs / earshot.again.secs
                 );
             }
         }
     }
     println!(
         "Server: {} requests, {} answered 304, {:.0} MB sent",
-        served
-            .counters
-            .requests
-            .load(std::sync::atomic::Ordering::Relaxed),
-        served
-            .counters
-            .not_modified
-            .load(std::sync::atomic::Ordering::Relaxed),
-        served
-            .counters
-            .bytes_sent
-            .load(std::sync::atomic::Ordering::Relaxed) as f64
-            / 1e6
+        report.requests,
+        report.not_modified,
+        report.bytes_sent as f64 / 1e6
     );
-
-    micro(options, work).await
 }
 
-fn generate_all(options: &Options, port: u16) -> Vec<server::Feed> {
+/// The size of the files in `dir` (not below it), or of the file `path`.
+fn disk_size(path: &Path) -> u64 {
+    if path.is_file() {
+        return path.metadata().map_or(0, |m| m.len());
+    }
+    std::fs::read_dir(path)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter_map(|e| e.metadata().ok())
+                .filter(std::fs::Metadata::is_file)
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+fn generate_all(options: &Options, shape: Shape, port: u16) -> Vec<server::Feed> {
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(2);
@@ -320,7 +451,8 @@ fn generate_all(options: &Options, port: u16) -> Vec<server::Feed> {
                     part.iter()
                         .map(|&n| {
                             let base = format!("http://{}:{port}", server::host(n, options.hosts));
-                            let xml = generate::feed(options.seed, n, options.episodes, &base);
+                            let xml =
+                                generate::feed(options.seed, n, options.episodes, &base, shape);
                             let gzip = gzip(xml.as_bytes());
                             server::Feed {
                                 etag: format!("\"{}-{n}\"", options.seed),
@@ -361,7 +493,7 @@ fn opml_for(urls: &[String]) -> String {
     opml
 }
 
-async fn bench_earshot(options: &Options, work: &Path, opml: &Path) -> Measured {
+async fn bench_earshot(options: &Options, shape: Shape, work: &Path, opml: &Path) -> Measured {
     let data = work.join("earshot");
     let cli = |args: &[&str]| {
         let mut command = Command::new(&options.earshot_cli);
@@ -372,6 +504,22 @@ async fn bench_earshot(options: &Options, work: &Path, opml: &Path) -> Measured 
     measure(cli(&["import", &opml]), &work.join("earshot-import.log"))?;
     println!("Earshot: first refresh of {} feeds…", options.feeds);
     let first = measure(cli(&["refresh"]), &work.join("earshot-first.log"))?;
+    // The first search indexes whatever the refresh left to index.
+    let word = shape.notes_word();
+    let log = work.join("earshot-search.log");
+    let search = measure(cli(&["search", word]), &log)?;
+    let found = std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.starts_with("episode"))
+        .count();
+    println!(
+        "  searchable {:.2} s after the refresh began (“{word}”: {found} episodes found)",
+        first.secs + search.secs
+    );
+    if found == 0 {
+        return Err(format!("searching the notes for “{word}” found nothing"));
+    }
     println!("Earshot: refresh with nothing changed…");
     let again = measure(cli(&["refresh"]), &work.join("earshot-again.log"))?;
     // Sanity: everything arrived.
@@ -391,7 +539,13 @@ async fn bench_earshot(options: &Options, work: &Path, opml: &Path) -> Measured 
             "only {episodes} episodes stored, {failed} feeds failed"
         ));
     }
-    Ok((first, again))
+    Ok(Figures {
+        first,
+        again,
+        stored: episodes as usize,
+        searchable_secs: first.secs + search.secs,
+        disk_bytes: disk_size(&data),
+    })
 }
 
 async fn bench_gpo(work: &Path, opml: &Path, episodes: usize, expected: usize) -> Measured {
@@ -419,15 +573,21 @@ async fn bench_gpo(work: &Path, opml: &Path, episodes: usize, expected: usize) -
         gpo(&["import", &opml.to_string_lossy()]),
         &work.join("gpo-first.log"),
     )?;
-    report_stored(&home.join("Database"), "episode", expected).await;
+    let stored = report_stored(&home.join("Database"), "episode", expected).await;
     println!("gPodder: update with nothing changed…");
     let again = measure(gpo(&["update"]), &work.join("gpo-again.log"))?;
-    Ok((first, again))
+    Ok(Figures {
+        first,
+        again,
+        stored,
+        searchable_secs: first.secs,
+        disk_bytes: disk_size(&home.join("Database")),
+    })
 }
 
-/// Prints how many episodes a peer stored, from its own SQLite file: its times compare with
-/// Earshot's only when it stored them all.
-async fn report_stored(database: &Path, table: &str, expected: usize) {
+/// Prints and returns how many episodes a peer stored, from its own SQLite file: its times
+/// compare with Earshot's only when it stored them all.
+async fn report_stored(database: &Path, table: &str, expected: usize) -> usize {
     let counted = async {
         let options = sqlx::sqlite::SqliteConnectOptions::new()
             .filename(database)
@@ -439,14 +599,22 @@ async fn report_stored(database: &Path, table: &str, expected: usize) {
         Ok::<i64, sqlx::Error>(count)
     };
     match counted.await {
-        Ok(count) if usize::try_from(count).is_ok_and(|c| c == expected) => {
-            println!("  stored {count} episodes, all of them");
+        Ok(count) => {
+            let count = usize::try_from(count).unwrap_or(0);
+            if count == expected {
+                println!("  stored {count} episodes, all of them");
+            } else {
+                println!("  stored {count} episodes of {expected}: not the same work");
+            }
+            count
         }
-        Ok(count) => println!("  stored {count} episodes of {expected}: not the same work"),
-        Err(error) => println!(
-            "  could not count its episodes ({}): {error}",
-            database.display()
-        ),
+        Err(error) => {
+            println!(
+                "  could not count its episodes ({}): {error}",
+                database.display()
+            );
+            0
+        }
     }
 }
 
@@ -487,36 +655,51 @@ async fn bench_shellcaster(work: &Path, opml: &Path, expected: usize) -> Measure
         &work.join("shellcaster-first.log"),
     )?;
     // shellcaster keeps its database beside its configuration file.
-    report_stored(&dir.join("data.db"), "episodes", expected).await;
+    let stored = report_stored(&dir.join("data.db"), "episodes", expected).await;
     println!("shellcaster: sync with nothing changed…");
     let again = measure(shellcaster(&["sync"]), &work.join("shellcaster-again.log"))?;
-    Ok((first, again))
+    Ok(Figures {
+        first,
+        again,
+        stored,
+        searchable_secs: first.secs,
+        disk_bytes: disk_size(&dir.join("data.db")),
+    })
 }
 
-/// In-process figures: parsing speed, search latency, first page of a long show.
-async fn micro(options: &Options, work: &Path) -> Result<(), String> {
+/// In-process figures: parsing speed, search latency, first page of a long show, over the
+/// library in `data`.
+async fn micro(options: &Options, data: &Path) -> Result<(), String> {
     println!();
-    let xml = generate::feed(options.seed, 99_999, 5_000, "http://media.bench.invalid");
     let url = Url::parse("http://media.bench.invalid/feed.xml").map_err(|e| e.to_string())?;
-    let mut secs = Vec::new();
     let mut parsed = None;
-    for _ in 0..5 {
-        let started = Instant::now();
-        let feed = earshot_core::feed::parse_feed(xml.as_bytes(), &url)?;
-        secs.push(started.elapsed().as_secs_f64());
-        parsed = Some(feed);
+    for shape in &options.shapes {
+        let xml = generate::feed(
+            options.seed,
+            99_999,
+            5_000,
+            "http://media.bench.invalid",
+            *shape,
+        );
+        let mut secs = Vec::new();
+        for _ in 0..5 {
+            let started = Instant::now();
+            let feed = earshot_core::feed::parse_feed(xml.as_bytes(), &url)?;
+            secs.push(started.elapsed().as_secs_f64());
+            parsed.get_or_insert(feed);
+        }
+        let parse_median = median(secs);
+        println!(
+            "Parse + normalise one 5,000-episode {} feed ({:.1} MB): {:.0} ms median, {:.0} MB/s",
+            shape.name(),
+            xml.len() as f64 / 1e6,
+            parse_median * 1e3,
+            xml.len() as f64 / 1e6 / parse_median
+        );
     }
     let parsed = parsed.ok_or("nothing parsed")?;
-    let parse_median = median(secs);
-    println!(
-        "Parse + normalise one 5,000-episode feed ({:.1} MB): {:.0} ms median, {:.0} MB/s",
-        xml.len() as f64 / 1e6,
-        parse_median * 1e3,
-        xml.len() as f64 / 1e6 / parse_median
-    );
 
-    let data = work.join("earshot");
-    let core = Core::open(CoreConfig::new(&data))
+    let core = Core::open(CoreConfig::new(data))
         .await
         .map_err(|e| e.to_string())?;
     for query in [

@@ -54,11 +54,12 @@ pub async fn bind(hosts: usize) -> std::io::Result<(u16, Vec<TcpListener>)> {
     Ok((port, listeners))
 }
 
-/// Serves on `listeners` until the runtime stops.
-pub fn serve(served: Arc<Served>, listeners: Vec<TcpListener>) {
+/// Serves on `listeners` until the runtime stops or the returned tasks are aborted.
+pub fn serve(served: Arc<Served>, listeners: Vec<TcpListener>) -> Vec<tokio::task::JoinHandle<()>> {
+    let mut tasks = Vec::new();
     for listener in listeners {
         let served = served.clone();
-        tokio::spawn(async move {
+        tasks.push(tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
                     continue;
@@ -74,8 +75,9 @@ pub fn serve(served: Arc<Served>, listeners: Vec<TcpListener>) {
                         .await;
                 });
             }
-        });
+        }));
     }
+    tasks
 }
 
 /// Every show's artwork: a small real PNG.
