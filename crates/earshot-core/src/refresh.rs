@@ -1,6 +1,11 @@
 //! Refreshing subscriptions: a conditional GET per feed, parsing off the async threads, one
 //! transaction per feed, and an outcome per feed so that one broken feed never fails the rest.
 //! Many feeds are fetched at once, but never more than [`PER_HOST`] from one host.
+//!
+//! A refresh of many feeds returns once every feed is stored: its shows and episodes are listed
+//! and playable then. The search index catches up after it, in the background (see
+//! `library::index`): until it has, a search first waits for it, and a process that ends sooner
+//! leaves the rest in the backlog for the next refresh or search.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -71,27 +76,19 @@ impl Core {
     /// come back as [`RefreshOutcome::Failed`] and are recorded on the show; only a broken
     /// library is an `Err`.
     pub async fn refresh_show(&self, show: ShowId, now: UnixTime) -> Result<RefreshOutcome> {
-        let outcome = self.refresh_one(show, now, false).await?;
+        let outcome = self.refresh_one(show, now).await?;
         self.library.index_backlog().await?;
         Ok(outcome)
     }
 
     /// [`Core::refresh_show`] without bringing the search index up to date: a refresh of many
-    /// shows does that once, at the end.
-    ///
-    /// `paced`: an indexer is running beside (a refresh of many shows), and a new feed is parsed
-    /// only once it has caught up with the ones before (see [`crate::library::Library::keep_pace`]).
-    async fn refresh_one(
-        &self,
-        show: ShowId,
-        now: UnixTime,
-        paced: bool,
-    ) -> Result<RefreshOutcome> {
+    /// shows does that once, after them all.
+    async fn refresh_one(&self, show: ShowId, now: UnixTime) -> Result<RefreshOutcome> {
         // Single flight: a second refresh of the same feed waits for the first, then finds the
         // feed current (304 or the same body) at the cost of one conditional GET.
         let flight = self.flight(show);
         let _turn = flight.lock().await;
-        match self.fetch_and_store(show, now, paced).await {
+        match self.fetch_and_store(show, now).await {
             Ok(outcome) => Ok(outcome),
             Err(error @ (Error::Database(_) | Error::Migrate(_) | Error::NotFound { .. })) => {
                 Err(error)
@@ -122,12 +119,7 @@ impl Core {
         }
     }
 
-    async fn fetch_and_store(
-        &self,
-        show: ShowId,
-        now: UnixTime,
-        paced: bool,
-    ) -> Result<RefreshOutcome> {
+    async fn fetch_and_store(&self, show: ShowId, now: UnixTime) -> Result<RefreshOutcome> {
         let state = self.library.feed_state(show).await?;
         if let Some(until) = state.retry_after
             && until > now
@@ -158,9 +150,6 @@ impl Core {
             self.follow_move(show, &url, Some(fetched.permanent_url.as_str()))
                 .await?;
             return Ok(RefreshOutcome::Unchanged);
-        }
-        if paced {
-            self.library.keep_pace().await;
         }
         // The permit is held until the feed is stored: parsed feeds waiting for the database are
         // what a large refresh's memory is made of.
@@ -209,7 +198,8 @@ impl Core {
     }
 
     /// Refreshes every show, [`CONCURRENT`] at a time and [`PER_HOST`] per host, calling
-    /// `progress` as each finishes. Returns every show's outcome.
+    /// `progress` as each finishes. Returns every show's outcome once every feed is stored; the
+    /// search index catches up in the background.
     pub async fn refresh_all<F>(&self, now: UnixTime, progress: F) -> Result<Vec<ShowRefreshed>>
     where
         F: Fn(RefreshProgress) + Send + Sync + 'static,
@@ -250,7 +240,7 @@ impl Core {
                 // Host first, so a slow host cannot hold global slots while it waits.
                 let _host = per_host.acquire_owned().await;
                 let _slot = global.acquire_owned().await;
-                let outcome = core.refresh_one(show.id, now, true).await;
+                let outcome = core.refresh_one(show.id, now).await;
                 (show, outcome)
             });
         }
@@ -261,30 +251,6 @@ impl Core {
         });
         let mut results = Vec::new();
         let mut done = 0;
-        // The search index catches up while feeds are still being fetched, parsed and stored:
-        // it is written to its own file, so the two proceed side by side.
-        let finished = Arc::new(tokio::sync::Notify::new());
-        let indexer = {
-            let library = self.library.clone();
-            let finished = finished.clone();
-            tokio::spawn(async move {
-                // Straight on while there is work (feeds may be waiting for it: see
-                // `keep_pace`); a look every 250 ms while there is none.
-                let mut idle = false;
-                loop {
-                    let last_round = idle
-                        && tokio::select! {
-                            () = finished.notified() => true,
-                            () = tokio::time::sleep(std::time::Duration::from_millis(250)) => false,
-                        };
-                    let indexed = library.index_backlog().await;
-                    if last_round || indexed.is_err() {
-                        return indexed;
-                    }
-                    idle = indexed.as_ref().is_ok_and(|n| *n == 0);
-                }
-            })
-        };
         while let Some(joined) = tasks.join_next().await {
             let (show, outcome) = match joined {
                 Ok(pair) => pair,
@@ -321,21 +287,29 @@ impl Core {
             });
             results.push(refreshed);
         }
-        let started = std::time::Instant::now();
-        finished.notify_one();
-        match indexer.await {
-            Ok(indexed) => indexed?,
-            Err(error) => {
-                tracing::error!(%error, "the indexer stopped unexpectedly");
-                0
-            }
-        };
-        // Whatever arrived after the indexer's last look.
-        self.library.index_backlog().await?;
-        tracing::info!(
-            secs = started.elapsed().as_secs_f64(),
-            "search index caught up"
-        );
+        self.index_in_background();
         Ok(results)
+    }
+
+    /// Brings the search index up to date on a task of its own. The indexer starts once the feeds
+    /// are stored rather than beside them, because both need the cores and the shows come first.
+    fn index_in_background(&self) {
+        let library = self.library.clone();
+        tokio::spawn(async move {
+            let started = std::time::Instant::now();
+            match library.index_backlog().await {
+                Ok(episodes) => tracing::info!(
+                    episodes,
+                    secs = started.elapsed().as_secs_f64(),
+                    "search index caught up"
+                ),
+                // The library was closed first (a command line that ends with its refresh): the
+                // backlog keeps the rest for the next refresh or search.
+                Err(Error::Database(sqlx::Error::PoolClosed)) => {
+                    tracing::info!("search index left to catch up next time");
+                }
+                Err(error) => tracing::warn!(%error, "the search index did not catch up"),
+            }
+        });
     }
 }

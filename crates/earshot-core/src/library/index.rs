@@ -9,12 +9,17 @@
 //! rows it already holds (which its `_docsize` table tells) before adding them, so nothing is
 //! indexed twice, and rows it never held cost no deletion.
 //!
-//! Speed: the indexer is the one serial step of a large first refresh. It indexes thousands of
-//! episodes per transaction with a 4 MB term buffer (`hashsize`), so few, large segments are
-//! written and merged; and it is handed each episode's words already stripped of markup (see
-//! `prepare`, which runs beside the parser), so it neither reads notes back nor unpacks them.
+//! Speed: a refresh of many feeds does not wait for the index (see `Core::refresh_shows`): shows
+//! and episodes are listed as soon as they are stored, and the indexer catches up afterwards,
+//! when the cores are free of parsing. It indexes thousands of episodes per transaction with a
+//! large term buffer (`hashsize`), so few, large segments are written and merged; it works out
+//! the next batch's words (unpacking notes, stripping markup) on a blocking thread while SQLite
+//! inserts the batch before; and notes of episodes stored just before are handed to it in memory,
+//! so it need not read them back or unpack them. The index is handed each word of the notes once,
+//! timecodes left out (see `distinct_words`): half the words to tokenize, the same index.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::PoisonError;
 
@@ -22,7 +27,7 @@ use sqlx::Row;
 
 use super::Library;
 use super::prepare::Unpacker;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::feed::plain_text;
 
 /// Episodes indexed per transaction, all in one INSERT (3 values each, within SQLite's 32,766
@@ -32,45 +37,52 @@ use crate::feed::plain_text;
 const INDEX_BATCH: i64 = 2_000;
 const _: () = assert!(3 * INDEX_BATCH <= 32_766);
 
-/// Words handed over in memory are capped at this many bytes; past it, the indexer reads the
+/// Notes handed over in memory are capped at this many bytes; past it, the indexer reads the
 /// episodes from the library instead (as after a restart).
 const FRESH_LIMIT: usize = 12 * 1024 * 1024;
 
-/// Words of episodes just stored, by episode id, so the indexer need not read their notes back
-/// from the library, unpack them and strip their markup on its one thread. Each entry names the
-/// content it was made from, and is used only while the episode still has that content.
+/// Notes of episodes just stored, by episode id, so the indexer need not read them back from the
+/// library and unpack them. Each entry names the content it was made from, and is used only while
+/// the episode still has that content.
 #[derive(Debug, Default)]
-pub(crate) struct FreshWords {
+pub(crate) struct FreshNotes {
     entries: HashMap<i64, Fresh>,
     bytes: usize,
-    /// Told whenever the indexer takes words.
-    taken: std::sync::Arc<tokio::sync::Notify>,
 }
 
 #[derive(Debug)]
 struct Fresh {
     sha256: String,
     title: String,
-    words: String,
+    notes: String,
 }
 
-impl FreshWords {
+impl FreshNotes {
     fn take(&mut self, id: i64) -> Option<Fresh> {
         let fresh = self.entries.remove(&id)?;
         self.bytes -= fresh.size();
-        self.taken.notify_waiters();
         Some(fresh)
     }
 }
 
 impl Fresh {
     fn size(&self) -> usize {
-        self.sha256.len() + self.title.len() + self.words.len()
+        self.sha256.len() + self.title.len() + self.notes.len()
     }
 }
 
-/// The index's in-memory term buffer: flushed to a new segment when it grows past this.
-const HASH_SIZE: i64 = 4 * 1024 * 1024;
+/// An episode's notes as read for the index: from memory, or packed from the library.
+enum Source {
+    Fresh(String),
+    Stored {
+        packed: Option<Vec<u8>>,
+        raw: String,
+    },
+}
+
+/// The index's in-memory term buffer: flushed to a new segment when it grows past this. Large,
+/// since indexing runs after a refresh's parsing, when that memory is free again.
+const HASH_SIZE: i64 = 16 * 1024 * 1024;
 
 /// `…/earshot.db` → `…/earshot-search.db`.
 pub(crate) fn search_path(library: &Path) -> PathBuf {
@@ -163,6 +175,9 @@ impl Library {
 
     /// Brings the search index up to date: removes deleted episodes and adds (or replaces) the
     /// ones in the backlog. Returns how many episodes were indexed.
+    ///
+    /// Batches overlap: while SQLite inserts one, the next one's words are worked out on a
+    /// blocking thread.
     pub async fn index_backlog(&self) -> Result<u64> {
         let _turn = self.indexer.lock().await;
         self.remove_deleted().await?;
@@ -170,83 +185,19 @@ impl Library {
         // Read forward from the last id indexed in this call.
         let mut after = 0i64;
         let mut seen: Vec<(i64, Option<String>)> = Vec::new();
+        let mut pending: Option<Batch> = None;
         loop {
-            let rows: Vec<(i64, Option<String>)> = sqlx::query_as(
-                "SELECT b.episode_id, e.content_sha256 \
-                 FROM search_backlog b JOIN episodes e ON e.id = b.episode_id \
-                 WHERE b.episode_id > ? ORDER BY b.episode_id LIMIT ?",
-            )
-            .bind(after)
-            .bind(INDEX_BATCH)
-            .fetch_all(self.pool())
-            .await?;
-            let Some((last, ..)) = rows.last() else {
-                break;
-            };
-            let started = std::time::Instant::now();
-            after = *last;
-            let replace = self.indexed_already(rows.iter().map(|(id, _)| *id)).await?;
-            let mut documents = Vec::with_capacity(rows.len());
-            let mut unknown = Vec::new();
-            {
-                let mut fresh = self.fresh.lock().unwrap_or_else(PoisonError::into_inner);
-                for (id, sha256) in rows {
-                    match fresh.take(id) {
-                        Some(words) if Some(&words.sha256) == sha256.as_ref() => {
-                            documents.push((id, words.title, words.words));
-                        }
-                        _ => unknown.push(id),
-                    }
-                    seen.push((id, sha256));
-                }
+            let next = self.read_batch(&mut after, &mut seen).await?;
+            if let Some(batch) = pending.take() {
+                indexed += self.insert_batch(batch, &mut seen).await?;
             }
-            for ids in unknown.chunks(1000) {
-                let mut select = with_ids(
-                    "SELECT id, title, notes, notes_raw FROM episodes WHERE id IN (",
-                    ids,
-                );
-                let mut unpacker = Unpacker::new();
-                for row in select.build().fetch_all(self.pool()).await? {
-                    let notes = unpacker.unpack(row.get::<Option<&[u8]>, _>(2), row.get(3));
-                    documents.push((row.get(0), row.get(1), plain_text(&notes)));
-                }
-            }
-            let mut tx = self.pool().begin().await?;
-            for ids in replace.chunks(1000) {
-                with_ids("DELETE FROM search.episodes_fts WHERE rowid IN (", ids)
-                    .build()
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            let count = documents.len();
-            if count > 0 {
-                let mut insert = sqlx::QueryBuilder::new(
-                    "INSERT INTO search.episodes_fts (rowid, title, notes) ",
-                );
-                // The words are moved into the statement, not copied.
-                insert.push_values(documents, |mut row, (id, title, notes)| {
-                    row.push_bind(id).push_bind(title).push_bind(notes);
-                });
-                insert.build().execute(&mut *tx).await?;
-            }
-            tx.commit().await?;
-            tracing::debug!(
-                secs = started.elapsed().as_secs_f64(),
-                replaced = replace.len(),
-                documents = count,
-                from_library = unknown.len(),
-                "indexed"
-            );
-            indexed += count as u64;
-            // Off the backlog now if the writer is free, else later: the indexer never waits
-            // behind feeds queued to be stored, and little is left to clear at the end.
-            if let Ok(mut writer) = self.writer.try_lock() {
-                clear_backlog(&mut writer, &seen).await?;
-                seen.clear();
+            match next {
+                Some(batch) => pending = Some(batch),
+                None => break,
             }
         }
         if indexed == 0 && seen.is_empty() {
-            self.forget_fresh_words();
+            self.forget_fresh_notes();
             return Ok(0);
         }
         if !seen.is_empty() {
@@ -256,37 +207,126 @@ impl Library {
         Ok(indexed)
     }
 
-    /// Waits, in a refresh of many feeds, while the indexer is more than half its room behind:
-    /// then feeds are parsed no faster than they are indexed, and the cores go to the indexer,
-    /// instead of all the indexing being left for the end with one core to do it. Never waits
-    /// long: with no indexer running (it stopped on an error), a second is all it costs.
-    pub async fn keep_pace(&self) {
-        loop {
-            let taken = {
-                let fresh = self.fresh.lock().unwrap_or_else(PoisonError::into_inner);
-                if fresh.bytes <= FRESH_LIMIT / 2 {
-                    return;
+    /// The next batch of the backlog after `after` (which it moves on), its words being worked
+    /// out on a blocking thread; `None` when the backlog is done. Its episodes join `seen`.
+    async fn read_batch(
+        &self,
+        after: &mut i64,
+        seen: &mut Vec<(i64, Option<String>)>,
+    ) -> Result<Option<Batch>> {
+        let rows: Vec<(i64, Option<String>)> = sqlx::query_as(
+            "SELECT b.episode_id, e.content_sha256 \
+             FROM search_backlog b JOIN episodes e ON e.id = b.episode_id \
+             WHERE b.episode_id > ? ORDER BY b.episode_id LIMIT ?",
+        )
+        .bind(*after)
+        .bind(INDEX_BATCH)
+        .fetch_all(self.pool())
+        .await?;
+        let Some((last, ..)) = rows.last() else {
+            return Ok(None);
+        };
+        let started = std::time::Instant::now();
+        *after = *last;
+        let replace = self.indexed_already(rows.iter().map(|(id, _)| *id)).await?;
+        let mut sources = Vec::with_capacity(rows.len());
+        let mut unknown = Vec::new();
+        {
+            let mut fresh = self.fresh.lock().unwrap_or_else(PoisonError::into_inner);
+            for (id, sha256) in rows {
+                match fresh.take(id) {
+                    Some(notes) if Some(&notes.sha256) == sha256.as_ref() => {
+                        sources.push((id, notes.title, Source::Fresh(notes.notes)));
+                    }
+                    _ => unknown.push(id),
                 }
-                fresh.taken.clone()
-            };
-            let notified = taken.notified();
-            // Looked at again before waiting, so a take in between is not missed.
-            if self
-                .fresh
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .bytes
-                <= FRESH_LIMIT / 2
-            {
-                return;
-            }
-            if tokio::time::timeout(std::time::Duration::from_secs(1), notified)
-                .await
-                .is_err()
-            {
-                return;
+                seen.push((id, sha256));
             }
         }
+        let from_library = unknown.len();
+        for ids in unknown.chunks(1000) {
+            let mut select = with_ids(
+                "SELECT id, title, notes, notes_raw FROM episodes WHERE id IN (",
+                ids,
+            );
+            for row in select.build().fetch_all(self.pool()).await? {
+                sources.push((
+                    row.get(0),
+                    row.get(1),
+                    Source::Stored {
+                        packed: row.get(2),
+                        raw: row.get(3),
+                    },
+                ));
+            }
+        }
+        let words = tokio::task::spawn_blocking(move || {
+            let mut unpacker = Unpacker::new();
+            sources
+                .into_iter()
+                .map(|(id, title, source)| {
+                    let words = match source {
+                        Source::Fresh(notes) => index_words(&notes),
+                        Source::Stored { packed, raw } => {
+                            index_words(&unpacker.unpack(packed.as_deref(), &raw))
+                        }
+                    };
+                    (id, title, words)
+                })
+                .collect()
+        });
+        Ok(Some(Batch {
+            replace,
+            words,
+            from_library,
+            started,
+        }))
+    }
+
+    /// Writes one batch into the index, in one transaction on the search file, then takes what
+    /// `seen` holds off the backlog if the writer is free. Returns how many were indexed.
+    async fn insert_batch(
+        &self,
+        batch: Batch,
+        seen: &mut Vec<(i64, Option<String>)>,
+    ) -> Result<u64> {
+        let documents: Vec<(i64, String, String)> = batch.words.await.map_err(|error| {
+            Error::Io(std::io::Error::other(format!(
+                "the search index's words were not worked out: {error}"
+            )))
+        })?;
+        let mut tx = self.pool().begin().await?;
+        for ids in batch.replace.chunks(1000) {
+            with_ids("DELETE FROM search.episodes_fts WHERE rowid IN (", ids)
+                .build()
+                .execute(&mut *tx)
+                .await?;
+        }
+        let count = documents.len();
+        if count > 0 {
+            let mut insert =
+                sqlx::QueryBuilder::new("INSERT INTO search.episodes_fts (rowid, title, notes) ");
+            // The words are moved into the statement, not copied.
+            insert.push_values(documents, |mut row, (id, title, notes)| {
+                row.push_bind(id).push_bind(title).push_bind(notes);
+            });
+            insert.build().execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        tracing::debug!(
+            secs = batch.started.elapsed().as_secs_f64(),
+            replaced = batch.replace.len(),
+            documents = count,
+            from_library = batch.from_library,
+            "indexed"
+        );
+        // Off the backlog now if the writer is free, else later: the indexer never waits
+        // behind feeds queued to be stored, and little is left to clear at the end.
+        if let Ok(mut writer) = self.writer.try_lock() {
+            clear_backlog(&mut writer, seen).await?;
+            seen.clear();
+        }
+        Ok(count as u64)
     }
 
     /// Which of `ids` the index holds already.
@@ -308,14 +348,14 @@ impl Library {
         Ok(found)
     }
 
-    /// Hands the words of episodes just stored to the indexer, while there is room.
-    pub(super) fn offer_fresh_words<'a>(
+    /// Hands the notes of episodes just stored to the indexer, while there is room.
+    pub(super) fn offer_fresh_notes<'a>(
         &self,
         episodes: impl Iterator<Item = (i64, &'a String, &'a String, &'a String)>,
     ) {
         let mut fresh = self.fresh.lock().unwrap_or_else(PoisonError::into_inner);
-        for (id, sha256, title, words) in episodes {
-            let size = sha256.len() + title.len() + words.len();
+        for (id, sha256, title, notes) in episodes {
+            let size = sha256.len() + title.len() + notes.len();
             if fresh.bytes + size > FRESH_LIMIT {
                 return;
             }
@@ -325,7 +365,7 @@ impl Library {
                 Fresh {
                     sha256: sha256.clone(),
                     title: title.clone(),
-                    words: words.clone(),
+                    notes: notes.clone(),
                 },
             );
             if let Some(old) = old {
@@ -334,16 +374,15 @@ impl Library {
         }
     }
 
-    /// With nothing waiting to be indexed, drops words nobody will ask for (episodes removed, or
-    /// indexed from the library, before their words were taken), once they fill half the room.
-    /// Words offered for a feed whose transaction is still open may go too: those episodes are
+    /// With nothing waiting to be indexed, drops notes nobody will ask for (episodes removed, or
+    /// indexed from the library, before their notes were taken), once they fill half the room.
+    /// Notes offered for a feed whose transaction is still open may go too: those episodes are
     /// then read from the library.
-    fn forget_fresh_words(&self) {
+    fn forget_fresh_notes(&self) {
         let mut fresh = self.fresh.lock().unwrap_or_else(PoisonError::into_inner);
         if fresh.bytes > FRESH_LIMIT / 2 {
             fresh.entries = HashMap::new();
             fresh.bytes = 0;
-            fresh.taken.notify_waiters();
         }
     }
 
@@ -369,6 +408,137 @@ impl Library {
                 .await?;
         }
     }
+}
+
+/// One batch of the backlog on its way into the index.
+struct Batch {
+    /// Episodes the index holds already, whose old words go first.
+    replace: Vec<i64>,
+    /// `(id, title, the notes' words)`, being worked out.
+    words: tokio::task::JoinHandle<Vec<(i64, String, String)>>,
+    from_library: usize,
+    started: std::time::Instant,
+}
+
+/// The words of raw notes as the index takes them (see [`distinct_words`]).
+fn index_words(notes: &str) -> String {
+    distinct_words(&plain_text(notes))
+}
+
+/// The words of `text`, each once (the first time it appears, ASCII letters compared without
+/// case, as FTS5 folds them), joined by spaces, and without timecodes (`12:26`, `0:05:30`).
+///
+/// The index loses nothing by it: with `detail=column` it records which columns hold a word, not
+/// how often, and nobody searches for a timecode. It tokenizes half as many words, chaptered
+/// notes being full of timecodes and every show's notes of the same few words. (Only the notes'
+/// length that BM25 weighs becomes the number of distinct words.)
+///
+/// Words are split where FTS5's `unicode61` tokenizer certainly splits (at every ASCII character
+/// that is not a letter or digit); a word with other characters may be one word here and several
+/// to FTS5, which tokenizes the same bytes the same way every time, so no word is lost.
+fn distinct_words(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut seen: HashSet<Folded<'_>, BuildHasherDefault<WordHasher>> =
+        HashSet::with_capacity_and_hasher(256, BuildHasherDefault::default());
+    let mut out = String::with_capacity(text.len() / 2);
+    let mut at = 0;
+    while at < bytes.len() {
+        if !is_word_byte(bytes[at]) {
+            at += 1;
+            continue;
+        }
+        // A timecode starts a word, and not after a colon (`10:20:30:40` is no timecode, nor any
+        // part of it).
+        if bytes[at].is_ascii_digit()
+            && (at == 0 || bytes[at - 1] != b':')
+            && let Some(end) = timecode_end(bytes, at)
+        {
+            at = end;
+            continue;
+        }
+        let start = at;
+        while at < bytes.len() && is_word_byte(bytes[at]) {
+            at += 1;
+        }
+        let word = &text[start..at];
+        if seen.insert(Folded(word)) {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(word);
+        }
+    }
+    out
+}
+
+/// A word compared and hashed with its ASCII letters folded to lower case.
+struct Folded<'a>(&'a str);
+
+impl PartialEq for Folded<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.eq_ignore_ascii_case(other.0)
+    }
+}
+
+impl Eq for Folded<'_> {}
+
+impl Hash for Folded<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        for b in self.0.bytes() {
+            state.write_u8(b.to_ascii_lowercase());
+        }
+    }
+}
+
+/// FxHash's mix, a byte at a time: words are short, and nobody chooses them to collide in one
+/// episode's set (the worst they could do is slow that episode's indexing).
+#[derive(Default)]
+struct WordHasher(u64);
+
+impl Hasher for WordHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u8(*b);
+        }
+    }
+
+    fn write_u8(&mut self, b: u8) {
+        self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// Where the timecode starting at `start` ends, if one does: two or three groups of digits
+/// joined by `:`, perhaps a fraction, and no letter or digit right after.
+fn timecode_end(bytes: &[u8], start: usize) -> Option<usize> {
+    let digits = |from: usize| {
+        bytes[from..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count()
+    };
+    let mut at = start + digits(start);
+    let mut groups = 1;
+    while at + 1 < bytes.len() && bytes[at] == b':' && bytes[at + 1].is_ascii_digit() {
+        at += 1 + digits(at + 1);
+        groups += 1;
+    }
+    if !(2..=3).contains(&groups) {
+        return None;
+    }
+    if at + 1 < bytes.len() && bytes[at] == b'.' && bytes[at + 1].is_ascii_digit() {
+        at += 1 + digits(at + 1);
+    }
+    (at == bytes.len() || !is_word_byte(bytes[at])).then_some(at)
+}
+
+/// A byte that may belong to a word: ASCII letters and digits, and every byte of a non-ASCII
+/// character (which FTS5's tokenizer may count as a letter).
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b >= 0x80
 }
 
 /// `sql` (ending in `IN (`) with `ids` bound as its list, and the closing parenthesis.
@@ -412,7 +582,7 @@ mod tests {
         "word ".repeat(bytes / 5)
     }
 
-    /// A new library, and a digest and title to offer words with.
+    /// A new library, and a digest and title to offer notes with.
     async fn library() -> (tempfile::TempDir, Library, String, String) {
         let dir = tempfile::tempdir().expect("temp dir");
         let library = Library::open(&dir.path().join("earshot.db"))
@@ -421,53 +591,29 @@ mod tests {
         (dir, library, "digest".to_string(), "title".to_string())
     }
 
-    #[tokio::test]
-    async fn feeds_keep_pace_with_the_indexer_but_never_wait_for_one_that_is_not_there() {
-        let (_dir, library, sha, title) = library().await;
-        // The clock stands still unless nothing else can happen: waits are measured exactly.
-        tokio::time::pause();
-        // Room to spare: no wait.
-        let small = words(1024);
-        library.offer_fresh_words([(1, &sha, &title, &small)].into_iter());
-        library.keep_pace().await;
-
-        // Over half the room, and nobody indexing: a second's wait (of the paused clock), no more.
-        let big = words(FRESH_LIMIT / 2);
-        library.offer_fresh_words([(2, &sha, &title, &big)].into_iter());
-        let started = tokio::time::Instant::now();
-        library.keep_pace().await;
-        let waited = started.elapsed();
-        assert!(
-            waited >= std::time::Duration::from_secs(1)
-                && waited < std::time::Duration::from_secs(2),
-            "{waited:?}"
+    #[test]
+    fn the_index_is_given_each_word_once_without_timecodes() {
+        let text = "0:05:30 Intro 12:26 the Cost of fsync, 1:02:03.5 The end; 2024 HTTP/2 at \
+                    9:30am v1:2 10:20:30:40 ratio (3:2) it\u{2019}s Caf\u{e9} caf\u{e9} CAF\u{c9} \
+                    snake_case cost";
+        assert_eq!(
+            distinct_words(text),
+            "Intro the Cost of fsync end 2024 HTTP 2 at 9 30am v1 10 20 30 40 ratio \
+             it\u{2019}s Caf\u{e9} CAF\u{c9} snake case"
         );
-
-        // The indexer taking the words lets a waiting feed go on at once.
-        let waiting = {
-            let library = library.clone();
-            tokio::spawn(async move {
-                let started = tokio::time::Instant::now();
-                library.keep_pace().await;
-                started.elapsed()
-            })
-        };
-        tokio::task::yield_now().await;
-        let taken = library
-            .fresh
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take(2);
-        assert!(taken.is_some());
-        assert!(waiting.await.expect("joined") < std::time::Duration::from_secs(1));
+        assert_eq!(distinct_words(""), "");
+        assert_eq!(
+            index_words("<li>0:05:30 Caf\u{e9} &amp; caf\u{e9}</li><li>1:00 done</li>"),
+            "Caf\u{e9} done"
+        );
     }
 
     #[tokio::test]
-    async fn words_beyond_the_room_are_left_for_the_indexer_to_read() {
+    async fn notes_beyond_the_room_are_left_for_the_indexer_to_read() {
         let (_dir, library, sha, title) = library().await;
         let big = words(FRESH_LIMIT - 100);
         let more = words(1000);
-        library.offer_fresh_words([(1, &sha, &title, &big), (2, &sha, &title, &more)].into_iter());
+        library.offer_fresh_notes([(1, &sha, &title, &big), (2, &sha, &title, &more)].into_iter());
         let mut fresh = library.fresh.lock().unwrap_or_else(PoisonError::into_inner);
         assert!(fresh.bytes <= FRESH_LIMIT);
         assert!(fresh.take(1).is_some());

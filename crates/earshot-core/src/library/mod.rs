@@ -82,8 +82,8 @@ pub struct Library {
     /// attached to every connection, so it can be written while feeds are being stored: SQLite
     /// locks each file on its own. One indexer at a time.
     indexer: std::sync::Arc<tokio::sync::Mutex<()>>,
-    /// Words of episodes just stored, handed to the indexer without a trip through the library.
-    fresh: std::sync::Arc<std::sync::Mutex<index::FreshWords>>,
+    /// Notes of episodes just stored, handed to the indexer without a trip through the library.
+    fresh: std::sync::Arc<std::sync::Mutex<index::FreshNotes>>,
     /// Every write publishes what it changed here, once committed.
     changes: Changes,
 }
@@ -469,9 +469,9 @@ impl Library {
             );
             backlog.push(" ON CONFLICT (episode_id) DO NOTHING");
             backlog.build().execute(&mut *tx).await?;
-            self.offer_fresh_words(chunk.iter().filter_map(|(episode, _, ready, _)| {
+            self.offer_fresh_notes(chunk.iter().filter_map(|(episode, _, ready, _)| {
                 let id = ids.get(&episode.guid)?;
-                Some((*id, &ready.sha256, &episode.title, &ready.words))
+                Some((*id, &ready.sha256, &episode.title, &episode.notes))
             }));
         }
         let new_episodes = u32::try_from(new_episodes).unwrap_or(u32::MAX);

@@ -1,6 +1,7 @@
-//! What storing a feed needs, worked out before the writer's turn: each episode's content hash,
-//! its notes packed (zstd) and the words the search index will hold. A refresh does this on a
-//! blocking thread beside the parse, so the one writer only copies rows into SQLite.
+//! What storing a feed needs, worked out before the writer's turn: each episode's content hash
+//! and its notes packed (zstd). A refresh does this on a blocking thread beside the parse, so the
+//! one writer only copies rows into SQLite. The search index's words are the indexer's to work
+//! out, after the refresh (see `index`).
 //!
 //! Notes are stored packed because raw ones (1–3 KB of HTML each) are what a library is mostly
 //! made of: packing halves them, and an episode row then shares its 4 KB page with two or three
@@ -29,8 +30,6 @@ pub(super) struct PreparedEpisode {
     pub sha256: String,
     /// The notes packed, `None` when there are none.
     pub notes: Option<Vec<u8>>,
-    /// The notes' words, as the search index takes them.
-    pub words: String,
 }
 
 impl PreparedFeed {
@@ -43,7 +42,6 @@ impl PreparedFeed {
             .map(|episode| PreparedEpisode {
                 sha256: episode_sha256(episode, &mut scratch),
                 notes: packer.pack(&episode.notes),
-                words: plain_text(&episode.notes),
             })
             .collect();
         PreparedFeed {
