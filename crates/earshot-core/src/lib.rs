@@ -17,6 +17,7 @@ pub mod preferences;
 pub mod progress;
 pub mod queue;
 pub mod refresh;
+pub mod transcript;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -36,6 +37,7 @@ pub use library::{EpisodeHit, Library, SearchResults, ShowHit};
 pub use model::*;
 pub use queue::Placement;
 pub use refresh::{RefreshOutcome, RefreshProgress, ShowRefreshed};
+pub use transcript::TranscriptsFetched;
 
 /// Feeds larger than this are refused rather than parsed.
 pub const FEED_LIMIT_BYTES: u64 = 50_000_000;

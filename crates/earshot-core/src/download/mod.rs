@@ -89,7 +89,8 @@ impl Downloads {
         }
     }
 
-    fn http(&self) -> Result<&reqwest::Client> {
+    /// The media client (also what reads an audio file's head for its chapters).
+    pub(crate) fn http(&self) -> Result<&reqwest::Client> {
         if let Some(client) = self.inner.http.get() {
             return Ok(client);
         }

@@ -24,10 +24,14 @@ use crate::model::{
 };
 use rows::{EpisodeRow, FeedStateRow, ShowRow};
 
+mod chapters;
 mod index;
 mod prepare;
 mod search;
+mod transcripts;
+pub use chapters::{ChapterOrigin, KeptChapters};
 pub use downloads::DownloadSource;
+pub use transcripts::KeptTranscript;
 pub use prepare::PreparedFeed;
 pub use search::{EpisodeHit, SearchResults, ShowHit};
 

@@ -108,6 +108,9 @@ impl Library {
                 }
             }
         }
+        // Words only spoken: episodes whose kept transcripts hold them.
+        let spoken = self.spoken(&expression, limit).await?;
+        super::transcripts::make_room(&mut ids, &spoken, limit as usize);
         let mut episodes = Vec::with_capacity(ids.len());
         if !ids.is_empty() {
             let mut query = sqlx::QueryBuilder::new(
@@ -136,6 +139,7 @@ impl Library {
                 })
                 .collect();
             found.sort_by_key(|hit| ids.iter().position(|id| *id == hit.id.0));
+            self.locate_spoken(&mut found, text, &spoken).await?;
             episodes = found;
         }
         Ok(SearchResults { shows, episodes })
