@@ -20,7 +20,7 @@ use clap::{Parser, Subcommand};
 use commands::discover;
 use commands::downloads::{self, DownloadFailed};
 use commands::subscriptions::{self, AfterImport};
-use commands::{episodes, refresh};
+use commands::{episodes, inside, refresh};
 use earshot_core::directory::DirectorySettings;
 use earshot_core::download::Retention;
 use earshot_core::preferences;
@@ -89,13 +89,17 @@ enum Command {
     List,
     /// List a show's episodes, newest first (by show id or feed address).
     Episodes { show: String },
-    /// Search show titles, episode titles and show notes.
+    /// Search show titles, episode titles, show notes and the transcripts kept.
     Search {
         #[arg(required = true, num_args = 1..)]
         text: Vec<String>,
     },
     /// Remove a show with its episodes and the progress in them.
     Unsubscribe { show: String },
+    /// An episode's chapters (by id or feed guid), fetched when not yet in the library.
+    Chapters { episode: String },
+    /// An episode's transcript (by id or feed guid), fetched when not yet in the library.
+    Transcript { episode: String },
     /// Download an episode (by id or feed guid) for offline listening, with progress on
     /// stderr. Interrupted, it continues where it stopped when run again.
     Download { episode: String },
@@ -298,6 +302,12 @@ async fn command(
         Command::Search { text } => print_report(&episodes::search(core, text).await?, format),
         Command::Unsubscribe { show } => {
             print_report(&subscriptions::unsubscribe(core, show).await?, format)
+        }
+        Command::Chapters { episode } => {
+            print_report(&inside::chapters(core, episode).await?, format)
+        }
+        Command::Transcript { episode } => {
+            print_report(&inside::transcript(core, episode).await?, format)
         }
         Command::Download { episode } => {
             print_report(&downloads::download(core, episode).await?, format)

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use earshot_core::{Core, Episode, EpisodeId, SearchResults, UnixTime};
+use earshot_core::{Core, Episode, EpisodeHit, EpisodeId, SearchResults, ShowId, UnixTime};
 use serde::Serialize;
 
 use super::find_show;
@@ -94,10 +94,52 @@ pub async fn search(core: &Core, words: &[String]) -> Result<SearchReport, Fatal
     ))
 }
 
-/// The core's results as they are: `{ shows: [..], episodes: [..] }`.
-#[derive(Debug, Serialize)]
-#[serde(transparent)]
+/// The core's results: `{ shows: [..], episodes: [..] }`, the keys as the app's (camelCase),
+/// and an episode found in its transcript with `transcript_secs` (where the matching sentence
+/// starts) and `transcript_text` (the sentence), as the issue that added them names them.
+#[derive(Debug)]
 pub struct SearchReport(pub SearchResults);
+
+impl Serialize for SearchReport {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Results<'a> {
+            shows: &'a [earshot_core::ShowHit],
+            episodes: Vec<Hit<'a>>,
+        }
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Hit<'a> {
+            id: EpisodeId,
+            show_id: ShowId,
+            show_title: &'a str,
+            title: &'a str,
+            published_at: Option<UnixTime>,
+            duration_secs: Option<f64>,
+            #[serde(rename = "transcript_secs")]
+            transcript_secs: Option<f64>,
+            #[serde(rename = "transcript_text")]
+            transcript_text: Option<&'a str>,
+        }
+        fn hit(h: &EpisodeHit) -> Hit<'_> {
+            Hit {
+                id: h.id,
+                show_id: h.show_id,
+                show_title: &h.show_title,
+                title: &h.title,
+                published_at: h.published_at,
+                duration_secs: h.duration_secs,
+                transcript_secs: h.transcript_secs,
+                transcript_text: h.transcript_text.as_deref(),
+            }
+        }
+        Results {
+            shows: &self.0.shows,
+            episodes: self.0.episodes.iter().map(hit).collect(),
+        }
+        .serialize(serializer)
+    }
+}
 
 impl Report for SearchReport {
     fn remarks(&self) -> Vec<String> {
@@ -120,6 +162,9 @@ impl fmt::Display for SearchReport {
                 "episode {:>7}  {} — {}",
                 episode.id.0, episode.show_title, episode.title
             )?;
+            if let (Some(secs), Some(text)) = (episode.transcript_secs, &episode.transcript_text) {
+                writeln!(f, "        {:>8}  “{text}”", clock(secs))?;
+            }
         }
         Ok(())
     }

@@ -8,6 +8,7 @@
 pub mod discover;
 pub mod downloads;
 pub mod episodes;
+pub mod inside;
 pub mod refresh;
 pub mod subscriptions;
 

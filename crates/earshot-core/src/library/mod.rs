@@ -31,9 +31,9 @@ mod search;
 mod transcripts;
 pub use chapters::{ChapterOrigin, KeptChapters};
 pub use downloads::DownloadSource;
-pub use transcripts::KeptTranscript;
 pub use prepare::PreparedFeed;
 pub use search::{EpisodeHit, SearchResults, ShowHit};
+pub use transcripts::KeptTranscript;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 

@@ -57,7 +57,9 @@ pub fn parse_srt(document: &str) -> Vec<RawCue> {
 }
 
 /// `Sarah: In today's episode` → ("Sarah", "In today's episode"): a name of at most four words
-/// and 40 characters that starts with a capital letter, before the card's first colon.
+/// and 40 characters that starts with a capital letter, before the card's first colon, and
+/// what is said after it starting as a sentence does (not with a lower-case letter, which
+/// `Today: sourdough, slowly` would be).
 pub(super) fn named(line: &str) -> Option<(String, &str)> {
     let (name, said) = line.split_once(':')?;
     let name = text::plain(name);
@@ -67,7 +69,8 @@ pub(super) fn named(line: &str) -> Option<(String, &str)> {
         && words <= 4
         && name.chars().next().is_some_and(char::is_uppercase)
         && !name.chars().any(|c| c.is_ascii_digit())
-        && said.starts_with([' ', '\t']);
+        && said.starts_with([' ', '\t'])
+        && !said.trim_start().chars().next().is_some_and(char::is_lowercase);
     plausible.then(|| (name, said.trim_start()))
 }
 
@@ -115,6 +118,7 @@ mod tests {
     fn what_is_not_a_speaker() {
         assert!(named("the time is 10:30").is_none());
         assert!(named("Note:no space").is_none());
+        assert!(named("Today: sourdough, slowly").is_none());
         assert!(named("A very long sentence that goes on: and on").is_none());
         assert_eq!(
             named("Dr. Ana Lee: Hello").map(|(n, _)| n),
