@@ -11,16 +11,15 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use url::Url;
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::feed::{self, Fetch};
-use crate::library::FeedMeta;
+use crate::library::{self, FeedMeta};
 use crate::model::{ShowId, UnixTime};
-use crate::{Core, FEED_LIMIT_BYTES, hex};
+use crate::{Core, FEED_LIMIT_BYTES};
 
 /// The longest a server's Retry-After is honoured: a day.
 const MAX_RETRY_AFTER_SECS: u64 = 24 * 60 * 60;
@@ -144,8 +143,15 @@ impl Core {
             }
             Fetch::Fetched(fetched) => fetched,
         };
-        let body_sha256 = hex(&Sha256::digest(&fetched.body));
-        if state.meta.body_sha256.as_deref() == Some(body_sha256.as_str()) {
+        let body_digest = library::body_digest(&fetched.body);
+        // A library written by an earlier version holds SHA-256 digests until the body changes.
+        let same_body = match state.meta.body_sha256.as_deref() {
+            Some(stored) if library::is_sha256(stored) => {
+                stored == library::body_sha256(&fetched.body)
+            }
+            stored => stored == Some(body_digest.as_str()),
+        };
+        if same_body {
             self.library.mark_refreshed(show, now).await?;
             self.follow_move(show, &url, Some(fetched.permanent_url.as_str()))
                 .await?;
@@ -159,7 +165,7 @@ impl Core {
         let meta = FeedMeta {
             etag: fetched.etag,
             last_modified: fetched.last_modified,
-            body_sha256: Some(body_sha256),
+            body_sha256: Some(body_digest),
         };
         let stored = self
             .library

@@ -32,6 +32,7 @@ mod transcripts;
 pub use chapters::{ChapterOrigin, KeptChapters};
 pub use downloads::DownloadSource;
 pub use prepare::PreparedFeed;
+pub(crate) use prepare::{body_digest, body_sha256, is_sha256};
 pub use search::{EpisodeHit, SearchResults, ShowHit};
 pub use transcripts::KeptTranscript;
 
@@ -380,10 +381,13 @@ impl Library {
         let count = feed.episodes.len();
         let mut changed = Vec::new();
         let mut reordered = Vec::new();
+        let mut scratch = String::new();
         for (index, (episode, ready)) in feed.episodes.iter().zip(&prepared.episodes).enumerate() {
             let order = i64::try_from(count - index).unwrap_or(i64::MAX);
             match known.get(&episode.guid) {
-                Some((id, Some(old), old_order)) if *old == ready.sha256 => {
+                Some((id, Some(old), old_order))
+                    if prepare::same_episode(old, &ready.sha256, episode, &mut scratch) =>
+                {
                     if *old_order != order {
                         reordered.push((*id, order));
                     }

@@ -1,4 +1,4 @@
-//! What storing a feed needs, worked out before the writer's turn: each episode's content hash
+//! What storing a feed needs, worked out before the writer's turn: each episode's content digest
 //! and its notes packed (zstd). A refresh does this on a blocking thread beside the parse, so the
 //! one writer only copies rows into SQLite. The search index's words are the indexer's to work
 //! out, after the refresh (see `index`).
@@ -8,6 +8,7 @@
 //! others instead of having one to itself.
 
 use sha2::{Digest, Sha256};
+use xxhash_rust::xxh3::{Xxh3, xxh3_128};
 
 use crate::feed::{ParsedEpisode, ParsedFeed, plain_text};
 
@@ -40,7 +41,7 @@ impl PreparedFeed {
             .episodes
             .iter()
             .map(|episode| PreparedEpisode {
-                sha256: episode_sha256(episode, &mut scratch),
+                sha256: episode_digest(episode, &mut scratch),
                 notes: packer.pack(&episode.notes),
             })
             .collect();
@@ -125,14 +126,76 @@ const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
 /// Notes larger than this are not unpacked (a feed's whole body is capped far below it).
 const MAX_NOTES: usize = 64 * 1024 * 1024;
 
+/// Digests written since xxh3 replaced SHA-256 start with this; older ones are 64 hex digits.
+pub(crate) const DIGEST_PREFIX: &str = "xxh3:";
+
+/// Whether `stored` is a SHA-256 digest written by an earlier version.
+pub(crate) fn is_sha256(stored: &str) -> bool {
+    !stored.starts_with(DIGEST_PREFIX)
+}
+
+/// The digest of a feed's body, to tell the same body when it comes again.
+pub(crate) fn body_digest(body: &[u8]) -> String {
+    format!("{DIGEST_PREFIX}{:032x}", xxh3_128(body))
+}
+
+/// The digest an earlier version stored for `body`.
+pub(crate) fn body_sha256(body: &[u8]) -> String {
+    crate::hex(&Sha256::digest(body))
+}
+
 /// A digest of everything stored about an episode, so an unchanged one is not rewritten.
-/// `scratch` is reused for the fields written out as text (the same text as ever, so digests
-/// stored by earlier versions still match).
+/// `scratch` is reused for the fields written out as text.
+pub(super) fn episode_digest(episode: &ParsedEpisode, scratch: &mut String) -> String {
+    let mut hash = Xxh3::new();
+    absorb(&mut hash, episode, scratch);
+    format!("{DIGEST_PREFIX}{:032x}", hash.digest128())
+}
+
+/// The digest earlier versions stored for an episode (the same fields, through SHA-256), which
+/// a library they wrote still holds for every episode not rewritten since.
 pub(super) fn episode_sha256(episode: &ParsedEpisode, scratch: &mut String) -> String {
-    let mut digest = Fields {
-        hash: Sha256::new(),
-        scratch,
-    };
+    let mut hash = Sha256::new();
+    absorb(&mut hash, episode, scratch);
+    crate::hex(&hash.finalize())
+}
+
+/// Whether `stored` is the digest of `episode`, as this version or an earlier one wrote it;
+/// `digest` is this version's.
+pub(super) fn same_episode(
+    stored: &str,
+    digest: &str,
+    episode: &ParsedEpisode,
+    scratch: &mut String,
+) -> bool {
+    if is_sha256(stored) {
+        stored == episode_sha256(episode, scratch)
+    } else {
+        stored == digest
+    }
+}
+
+/// What both digests take in.
+trait Absorb {
+    fn absorb(&mut self, bytes: &[u8]);
+}
+
+impl Absorb for Sha256 {
+    fn absorb(&mut self, bytes: &[u8]) {
+        self.update(bytes);
+    }
+}
+
+impl Absorb for Xxh3 {
+    fn absorb(&mut self, bytes: &[u8]) {
+        self.update(bytes);
+    }
+}
+
+/// Every stored field of `episode`, into `hash` (the same bytes as ever, so that digests stored
+/// by earlier versions still match through SHA-256).
+fn absorb(hash: &mut impl Absorb, episode: &ParsedEpisode, scratch: &mut String) {
+    let mut digest = Fields { hash, scratch };
     digest.field(episode.title.as_bytes());
     digest.debug(format_args!("{:?}", episode.published_at));
     digest.debug(format_args!("{:?}", episode.duration_secs));
@@ -151,19 +214,18 @@ pub(super) fn episode_sha256(episode: &ParsedEpisode, scratch: &mut String) -> S
         "{:?}{:?}",
         episode.transcripts, episode.persons
     ));
-    crate::hex(&digest.hash.finalize())
 }
 
 /// Fields hashed one after another, each preceded by its length.
-struct Fields<'a> {
-    hash: Sha256,
+struct Fields<'a, H> {
+    hash: &'a mut H,
     scratch: &'a mut String,
 }
 
-impl Fields<'_> {
+impl<H: Absorb> Fields<'_, H> {
     fn field(&mut self, bytes: &[u8]) {
-        self.hash.update((bytes.len() as u64).to_le_bytes());
-        self.hash.update(bytes);
+        self.hash.absorb(&(bytes.len() as u64).to_le_bytes());
+        self.hash.absorb(bytes);
     }
 
     /// An optional text; a lone NUL when there is none.
@@ -177,8 +239,8 @@ impl Fields<'_> {
         self.scratch.clear();
         // Writing into a String cannot fail.
         let _ = self.scratch.write_fmt(args);
-        self.hash.update((self.scratch.len() as u64).to_le_bytes());
-        self.hash.update(self.scratch.as_bytes());
+        self.hash.absorb(&(self.scratch.len() as u64).to_le_bytes());
+        self.hash.absorb(self.scratch.as_bytes());
     }
 }
 
@@ -253,6 +315,89 @@ mod tests {
             }
         }
         assert!(compared >= 20, "{compared} episodes compared");
+    }
+
+    fn feed(notes: &str) -> ParsedFeed {
+        let xml = format!(
+            r#"<rss version="2.0"><channel><title>Digests</title>
+<item><title>One</title><guid>one</guid><description>{notes}</description>
+<enclosure url="https://cdn.example/1.mp3" type="audio/mpeg"/></item>
+<item><title>Two</title><guid>two</guid><description>Second</description></item>
+</channel></rss>"#
+        );
+        let url = url::Url::parse("https://feeds.example/feed.xml").unwrap();
+        crate::feed::parse_feed(xml.as_bytes(), &url).unwrap()
+    }
+
+    #[test]
+    fn a_digest_names_its_kind_and_changes_with_any_field() {
+        let mut scratch = String::new();
+        let episode = &feed("First").episodes[0];
+        let digest = episode_digest(episode, &mut scratch);
+        assert!(
+            digest.starts_with(DIGEST_PREFIX) && !is_sha256(&digest),
+            "{digest}"
+        );
+        assert_eq!(digest.len(), DIGEST_PREFIX.len() + 32);
+        assert_eq!(episode_digest(episode, &mut scratch), digest);
+        let mut edited = episode.clone();
+        edited.enclosure_length = Some(1);
+        assert_ne!(episode_digest(&edited, &mut scratch), digest);
+        assert!(same_episode(&digest, &digest, episode, &mut scratch));
+        let old = episode_sha256(episode, &mut scratch);
+        assert!(is_sha256(&old));
+        assert!(same_episode(&old, &digest, episode, &mut scratch));
+        assert!(!same_episode(&old, &digest, &edited, &mut scratch));
+        assert!(is_sha256(&body_sha256(b"body")) && !is_sha256(&body_digest(b"body")));
+    }
+
+    #[tokio::test]
+    async fn episodes_stored_with_sha256_digests_are_not_rewritten_when_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let library = super::super::Library::open(&dir.path().join("earshot.db"))
+            .await
+            .unwrap();
+        let meta = super::super::FeedMeta::default();
+        let url = "https://feeds.example/feed.xml";
+        let stored = library
+            .store_feed(url, &PreparedFeed::new(feed("First")), &meta, None, 1)
+            .await
+            .unwrap();
+        assert_eq!(stored.new_episodes, 2);
+        library.index_backlog().await.unwrap();
+        // As an earlier version would have left them.
+        let mut scratch = String::new();
+        for episode in &feed("First").episodes {
+            sqlx::query("UPDATE episodes SET content_sha256 = ? WHERE guid = ?")
+                .bind(episode_sha256(episode, &mut scratch))
+                .bind(&episode.guid)
+                .execute(library.pool())
+                .await
+                .unwrap();
+        }
+        let backlog = || async {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM search_backlog")
+                .fetch_one(library.pool())
+                .await
+                .unwrap()
+        };
+        library
+            .store_feed(url, &PreparedFeed::new(feed("First")), &meta, None, 2)
+            .await
+            .unwrap();
+        assert_eq!(backlog().await, 0, "nothing was rewritten");
+        // A change is still a change.
+        library
+            .store_feed(url, &PreparedFeed::new(feed("Edited")), &meta, None, 3)
+            .await
+            .unwrap();
+        assert_eq!(backlog().await, 1, "the edited episode was rewritten");
+        let digest: String =
+            sqlx::query_scalar("SELECT content_sha256 FROM episodes WHERE guid = 'one'")
+                .fetch_one(library.pool())
+                .await
+                .unwrap();
+        assert!(digest.starts_with(DIGEST_PREFIX), "{digest}");
     }
 
     #[test]
