@@ -41,6 +41,9 @@ struct Options {
     hosts: usize,
     latency: Duration,
     earshot_cli: PathBuf,
+    /// Another build of `earshot-cli`, measured in the same run on the same feeds (before the
+    /// new one, on every shape): a before-and-after comparison without the drift between runs.
+    baseline_cli: Option<PathBuf>,
     /// gPodder, and shellcaster, measured beside Earshot.
     gpodder: bool,
     shellcaster: bool,
@@ -54,7 +57,7 @@ struct Options {
 fn usage() -> ! {
     eprintln!(
         "usage: earshot-bench [--shape standard|notes-heavy|both] [--feeds N] [--episodes M] \
-         [--hosts H] [--latency-ms L] [--earshot-cli PATH] [--no-peers | --peers gpodder|shellcaster] [--serve-only] [--seed S] \
+         [--hosts H] [--latency-ms L] [--earshot-cli PATH] [--baseline-cli PATH] [--no-peers | --peers gpodder|shellcaster] [--serve-only] [--seed S] \
          [--downloads [--download-mb MB]]"
     );
     std::process::exit(2)
@@ -69,6 +72,7 @@ fn options() -> Options {
         hosts: 25,
         latency: Duration::from_millis(50),
         earshot_cli: own.with_file_name("earshot-cli"),
+        baseline_cli: None,
         gpodder: true,
         shellcaster: true,
         seed: 2026,
@@ -95,6 +99,7 @@ fn options() -> Options {
                     Duration::from_millis(value().parse().unwrap_or_else(|_| usage()));
             }
             "--earshot-cli" => options.earshot_cli = PathBuf::from(value()),
+            "--baseline-cli" => options.baseline_cli = Some(PathBuf::from(value())),
             "--no-peers" => (options.gpodder, options.shellcaster) = (false, false),
             "--peers" => {
                 (options.gpodder, options.shellcaster) = match value().as_str() {
@@ -138,6 +143,8 @@ struct Figures {
     stored: usize,
     /// From the start of the first refresh until a notes word is found.
     searchable_secs: f64,
+    /// CPU time until then: the refresh's and the first search's.
+    searchable_cpu_secs: f64,
     /// The library's files (the database, its WAL and the search index).
     disk_bytes: u64,
 }
@@ -318,9 +325,7 @@ async fn bench_shape(
     );
 
     if options.serve_only {
-        let kept = work
-            .join("../..")
-            .join(format!("earshot-bench-{}.opml", shape.name()));
+        let kept = std::env::temp_dir().join(format!("earshot-bench-{}.opml", shape.name()));
         std::fs::copy(&opml, &kept).map_err(|e| e.to_string())?;
         println!(
             "Serving; subscriptions in {} (Ctrl+C to stop)",
@@ -332,7 +337,11 @@ async fn bench_shape(
     }
     let expected = options.feeds * options.episodes;
     let mut table: Vec<(String, Measured)> = Vec::new();
-    let earshot = bench_earshot(options, shape, work, &opml).await;
+    if let Some(baseline) = &options.baseline_cli {
+        let earshot = bench_earshot(options, baseline, shape, &work.join("baseline"), &opml).await;
+        table.push(("Earshot, baseline".into(), earshot));
+    }
+    let earshot = bench_earshot(options, &options.earshot_cli, shape, work, &opml).await;
     table.push(("Earshot (earshot-cli)".into(), earshot));
     if options.gpodder {
         table.push((
@@ -397,8 +406,23 @@ fn print_report(report: &ShapeReport) {
             Err(error) => println!("{name:<22} not measured: {error}"),
         }
     }
-    if let Some((_, Ok(earshot))) = report.table.first() {
-        for (name, result) in report.table.iter().skip(1) {
+    let earshot = report
+        .table
+        .iter()
+        .find(|(name, _)| name.starts_with("Earshot ("))
+        .and_then(|(_, result)| result.as_ref().ok());
+    if let Some(earshot) = earshot {
+        println!(
+            "Earshot: CPU until searchable {:.2} s ({:.0} µs per episode); searchable {:.2}× the \
+             refresh's wall time",
+            earshot.searchable_cpu_secs,
+            earshot.searchable_cpu_secs / earshot.stored.max(1) as f64 * 1e6,
+            earshot.searchable_secs / earshot.first.secs
+        );
+        for (name, result) in report.table.iter() {
+            if name.starts_with("Earshot (") {
+                continue;
+            }
             if let Ok(peer) = result {
                 println!(
                     "Earshot vs {name}: first refresh {:.2}× faster, searchable {:.2}× sooner, \
@@ -417,6 +441,21 @@ fn print_report(report: &ShapeReport) {
         report.not_modified,
         report.bytes_sent as f64 / 1e6
     );
+}
+
+/// Moves a database's write-ahead log into it, so that its size on disk is the library's.
+async fn checkpoint(database: &Path) {
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(database);
+    let done = async {
+        let mut connection = sqlx::ConnectOptions::connect(&options).await?;
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&mut connection)
+            .await?;
+        sqlx::Connection::close(connection).await
+    };
+    if let Err(error) = done.await {
+        println!("  {} not checkpointed: {error}", database.display());
+    }
 }
 
 /// The size of the files in `dir` (not below it), or of the file `path`.
@@ -493,10 +532,17 @@ fn opml_for(urls: &[String]) -> String {
     opml
 }
 
-async fn bench_earshot(options: &Options, shape: Shape, work: &Path, opml: &Path) -> Measured {
+async fn bench_earshot(
+    options: &Options,
+    binary: &Path,
+    shape: Shape,
+    work: &Path,
+    opml: &Path,
+) -> Measured {
+    std::fs::create_dir_all(work).map_err(|e| e.to_string())?;
     let data = work.join("earshot");
     let cli = |args: &[&str]| {
-        let mut command = Command::new(&options.earshot_cli);
+        let mut command = Command::new(binary);
         command.arg("--data-dir").arg(&data).args(args);
         command
     };
@@ -530,6 +576,8 @@ async fn bench_earshot(options: &Options, shape: Shape, work: &Path, opml: &Path
     let episodes: u32 = shows.iter().map(|s| s.episode_count).sum();
     let failed = shows.iter().filter(|s| s.last_error.is_some()).count();
     core.close().await;
+    checkpoint(&data.join("earshot.db")).await;
+    checkpoint(&data.join("earshot-search.db")).await;
     println!(
         "  stored {} shows, {episodes} episodes, {failed} failures",
         shows.len()
@@ -544,6 +592,7 @@ async fn bench_earshot(options: &Options, shape: Shape, work: &Path, opml: &Path
         again,
         stored: episodes as usize,
         searchable_secs: first.secs + search.secs,
+        searchable_cpu_secs: first.cpu_secs + search.cpu_secs,
         disk_bytes: disk_size(&data),
     })
 }
@@ -581,6 +630,7 @@ async fn bench_gpo(work: &Path, opml: &Path, episodes: usize, expected: usize) -
         again,
         stored,
         searchable_secs: first.secs,
+        searchable_cpu_secs: first.cpu_secs,
         disk_bytes: disk_size(&home.join("Database")),
     })
 }
@@ -663,6 +713,7 @@ async fn bench_shellcaster(work: &Path, opml: &Path, expected: usize) -> Measure
         again,
         stored,
         searchable_secs: first.secs,
+        searchable_cpu_secs: first.cpu_secs,
         disk_bytes: disk_size(&dir.join("data.db")),
     })
 }
