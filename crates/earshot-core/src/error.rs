@@ -53,6 +53,13 @@ pub enum Error {
     /// The directories answered, and none knows what was asked (a show's feed address).
     #[error("{what}")]
     NotInDirectory { what: String },
+    #[error("Sign in to a sync server first (Settings → Sync, or `earshot-cli sync login`)")]
+    NotSignedIn,
+    /// Signing in to a sync server did not go through (the server's reason in words).
+    #[error("{}", problem.message)]
+    Sync {
+        problem: crate::model::SyncProblem,
+    },
     #[error(
         "This library was written by a newer version of Earshot (schema {found}); this version knows up to {known}. Update Earshot to open it"
     )]
@@ -86,6 +93,14 @@ pub enum ErrorCode {
     Directory,
     /// The directories know no feed for the show.
     NotInDirectory,
+    /// Sync needs an account first.
+    NotSignedIn,
+    /// The sync server refused the user name or password.
+    SyncPasswordRefused,
+    /// No password is kept for the sync account: sign in again.
+    SyncNoPassword,
+    /// The sync server answered with an error or an answer that cannot be read.
+    SyncFailed,
     NewerDatabase,
     Database,
     Io,
@@ -109,6 +124,14 @@ impl Error {
             Error::NotFound { .. } => ErrorCode::NotFound,
             Error::Directory { .. } => ErrorCode::Directory,
             Error::NotInDirectory { .. } => ErrorCode::NotInDirectory,
+            Error::NotSignedIn => ErrorCode::NotSignedIn,
+            Error::Sync { problem } => match problem.kind {
+                crate::model::SyncProblemKind::PasswordRefused => ErrorCode::SyncPasswordRefused,
+                crate::model::SyncProblemKind::Unreachable => ErrorCode::Network,
+                crate::model::SyncProblemKind::NoPassword => ErrorCode::SyncNoPassword,
+                crate::model::SyncProblemKind::ServerError
+                | crate::model::SyncProblemKind::BadAnswer => ErrorCode::SyncFailed,
+            },
             Error::NewerDatabase { .. } => ErrorCode::NewerDatabase,
             Error::Database(_) | Error::Migrate(_) => ErrorCode::Database,
             Error::Io(_) => ErrorCode::Io,

@@ -17,6 +17,7 @@ pub mod preferences;
 pub mod progress;
 pub mod queue;
 pub mod refresh;
+pub mod sync;
 pub mod transcript;
 
 use std::collections::HashMap;
@@ -83,6 +84,8 @@ pub struct Core {
     artwork: ArtworkStore,
     downloads: Downloads,
     directories: directory::Directories,
+    /// The sync account's HTTP client, password source and session (see [`sync`]).
+    sync: Arc<sync::SyncState>,
     /// Feeds parsed or waiting to be stored at once: as many as there are cores. The writer and
     /// the indexer need their share of the cores too; more would only hold parsed feeds in
     /// memory (one more measured the same speed with 5 % more memory).
@@ -92,8 +95,14 @@ pub struct Core {
 }
 
 impl Core {
-    /// Opens the library in `config.data_dir` (creating the folder and database as needed).
+    /// Opens the library in `config.data_dir` (creating the folder and database as needed),
+    /// syncing with the system keyring and `EARSHOT_SYNC_PASSWORD` ([`sync::SyncConfig::from_env`]).
     pub async fn open(config: CoreConfig) -> Result<Self> {
+        Self::open_with_sync(config, sync::SyncConfig::from_env()).await
+    }
+
+    /// [`Core::open`] with the sync's own settings: which keyring, batch size, time limit.
+    pub async fn open_with_sync(config: CoreConfig, sync: sync::SyncConfig) -> Result<Self> {
         tokio::fs::create_dir_all(&config.data_dir).await?;
         let library = Library::open(&config.data_dir.join("earshot.db")).await?;
         let downloads = Downloads::new(
@@ -107,10 +116,12 @@ impl Core {
             config.directories,
             config.data_dir.join("directory"),
         );
+        let sync = Arc::new(sync::SyncState::new(sync, &config.user_agent)?);
         Ok(Self {
             library,
             downloads,
             directories,
+            sync,
             feeds: FeedClient::with_options(&config.user_agent, config.fetch)?,
             artwork: ArtworkStore::new(config.data_dir.join("artwork")),
             in_flight: Arc::default(),

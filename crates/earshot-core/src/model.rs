@@ -465,3 +465,137 @@ pub struct EpisodeTranscript {
     /// In time order.
     pub cues: Vec<TranscriptCue>,
 }
+
+// Sync (`crate::sync`): subscriptions and listening positions carried between devices.
+
+/// Which kind of server an account syncs with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub enum SyncKind {
+    /// A gpodder.net-compatible server (gpodder.net, mygpo, oPodSync, …).
+    Gpodder,
+    /// Nextcloud's "gPodder Sync" app.
+    Nextcloud,
+}
+
+/// The account this library syncs with. The password is never part of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncAccount {
+    pub kind: SyncKind,
+    /// The server's address (`https://gpodder.example.org`, `https://cloud.example.org`).
+    pub server: String,
+    pub user: String,
+    /// This device's name on a gpodder server (Nextcloud keeps no devices).
+    pub device: String,
+}
+
+/// Where the account's password is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub enum PasswordKept {
+    /// In the operating system's keyring.
+    Keyring,
+    /// No keyring answered: kept in memory until Earshot quits.
+    ThisRunOnly,
+    /// Read from `EARSHOT_SYNC_PASSWORD`, never stored.
+    Environment,
+    /// Nowhere: sign in again.
+    Missing,
+}
+
+/// Why a sync (or a sign-in) did not go through, for the UI to branch on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub enum SyncProblemKind {
+    /// The server refused the user name or password (401/403).
+    PasswordRefused,
+    /// The server could not be reached (offline, wrong address, timed out).
+    Unreachable,
+    /// The server answered with an error (5xx, 4xx other than a refusal).
+    ServerError,
+    /// The server's answer could not be read.
+    BadAnswer,
+    /// No password is kept for the account (no keyring, a new run): sign in again.
+    NoPassword,
+}
+
+/// What went wrong, in words a listener can act on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncProblem {
+    pub kind: SyncProblemKind,
+    pub message: String,
+}
+
+/// The sync account and how it is doing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncStatus {
+    /// None when not signed in.
+    pub account: Option<SyncAccount>,
+    pub password: PasswordKept,
+    pub last_sync_at: Option<UnixTime>,
+    /// Changes made here and not yet sent: subscriptions and episodes.
+    pub pending_changes: u32,
+    /// Why the last sync failed; None after a sync that went through.
+    pub last_error: Option<SyncProblem>,
+}
+
+/// What one sync did. A failure part-way is reported in `error`; what was done before it stays
+/// done, and what was not sent waits for the next sync.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncReport {
+    /// Episode actions the server acknowledged.
+    pub uploaded_actions: u32,
+    /// Episode actions from other devices read from the server.
+    pub downloaded_actions: u32,
+    /// Of those, the ones that changed a place or a played mark here.
+    pub applied_actions: u32,
+    /// Shows followed here because another device follows them.
+    pub subscriptions_added: u32,
+    /// Shows unfollowed here because another device unfollowed them.
+    pub subscriptions_removed: u32,
+    /// Subscription changes made here that the server acknowledged.
+    pub subscriptions_uploaded: u32,
+    pub error: Option<SyncProblem>,
+}
+
+/// Nextcloud Login Flow v2, started: open `login_url` in the browser, then poll.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct NextcloudLoginFlow {
+    pub login_url: String,
+    /// Where and with what to ask whether the listener has granted access.
+    pub poll_endpoint: String,
+    pub poll_token: String,
+}
+
+/// What Nextcloud gave once the listener granted access in the browser: sign in with these.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct NextcloudGrant {
+    pub server: String,
+    pub login_name: String,
+    pub app_password: String,
+}
+
+// The token and the app password are secrets: never in a log line.
+impl std::fmt::Debug for NextcloudLoginFlow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NextcloudLoginFlow")
+            .field("login_url", &self.login_url)
+            .field("poll_endpoint", &self.poll_endpoint)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for NextcloudGrant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NextcloudGrant")
+            .field("server", &self.server)
+            .field("login_name", &self.login_name)
+            .finish_non_exhaustive()
+    }
+}

@@ -19,6 +19,8 @@
 //! ([`FixtureServer::requests_with_headers`]), and so is every request whose client went away
 //! before the answer was complete ([`FixtureServer::abandoned`]).
 
+pub mod sync;
+
 use std::collections::HashMap;
 use std::io::Write;
 use std::net::SocketAddr;

@@ -1,5 +1,6 @@
 //! Installs what is missing: Debian/Ubuntu system packages (with sudo when not root), the UI's
-//! npm packages from the committed lockfile, and tauri-driver for the end-to-end tests.
+//! npm packages from the committed lockfile, tauri-driver for the end-to-end tests, and the
+//! gpodder server the sync tests run (a Python virtual environment under `target/`).
 
 use std::path::Path;
 use std::process::Command;
@@ -45,6 +46,9 @@ const TEST_PACKAGES: &[&str] = &[
     "playerctl",
     "gstreamer1.0-tools",
     "gcc-mingw-w64-x86-64",
+    // The sync tests' gpodder server runs in a virtual environment.
+    "python3",
+    "python3-venv",
 ];
 
 pub fn ensure(root: &Path, purpose: Purpose) -> Result<(), String> {
@@ -58,7 +62,46 @@ pub fn ensure(root: &Path, purpose: Purpose) -> Result<(), String> {
     if purpose == Purpose::Test && cfg!(target_os = "linux") {
         tauri_driver()?;
     }
+    if purpose == Purpose::Test {
+        sync_server(root)?;
+    }
     Ok(())
+}
+
+/// The pinned packages of the sync tests' gpodder server (gpodder-fastapi-router and uvicorn).
+const SYNC_SERVER_REQUIREMENTS: &str = "crates/earshot-testkit/sync-server/requirements.txt";
+
+/// Where the sync server's virtual environment goes: `target/sync-server/venv`, where
+/// `earshot_testkit::GpodderServer` looks for it.
+fn sync_server_venv(root: &Path) -> std::path::PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+        .join("sync-server/venv")
+}
+
+/// Makes the virtual environment and installs the pinned packages, unless it holds them already.
+/// The package declares Python 3.12 and runs on Debian 12's 3.11, hence
+/// `--ignore-requires-python`.
+fn sync_server(root: &Path) -> Result<(), String> {
+    let requirements = root.join(SYNC_SERVER_REQUIREMENTS);
+    let wanted = std::fs::read_to_string(&requirements)
+        .map_err(|e| format!("{}: {e}", requirements.display()))?;
+    let venv = sync_server_venv(root);
+    let stamp = venv.join("earshot-requirements.txt");
+    if std::fs::read_to_string(&stamp).is_ok_and(|had| had == wanted) {
+        return Ok(());
+    }
+    step("Installing the sync tests' gpodder server (gpodder-fastapi-router, uvicorn)");
+    if !venv.join("bin/python").exists() {
+        exec(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
+    }
+    exec(
+        Command::new(venv.join("bin/pip"))
+            .args(["install", "--quiet", "--ignore-requires-python", "-r"])
+            .arg(&requirements),
+    )?;
+    std::fs::write(&stamp, wanted).map_err(|e| format!("{}: {e}", stamp.display()))
 }
 
 fn installed(package: &str) -> bool {
