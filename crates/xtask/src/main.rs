@@ -22,7 +22,7 @@ fn main() -> ExitCode {
         Some("bundle") => bundle(&root, &args[1..]).map(|_| ()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  run [--release]  set up what is missing, then start Earshot\n  test             set up what is missing, then run every check and test\n  setup            only set up (system packages, npm packages, tauri-driver, the sync\n                   tests' gpodder server)\n  bench [--no-peers] [--feeds N] …\n                   the feed-engine benchmark, beside gPodder and shellcaster\n  bench --downloads [--download-mb MB]\n                   episode download throughput, beside curl\n  bench --discover  directory search: merge cost, first and all results over loopback\n  bundle [--debug]  the Linux packages: a .deb, and an AppImage where the bundler can fetch its tools"
+                "usage: cargo xtask <command>\n\n  run [--release]  set up what is missing, then start Earshot\n  test             set up what is missing, then run every check and test\n  setup            only set up (system packages, npm packages, tauri-driver, the sync\n                   tests' gpodder server)\n  bench [--shape standard|notes-heavy|both] [--no-peers | --peers gpodder|shellcaster]\n        [--baseline-cli PATH] [--feeds N] …\n                   the feed-engine benchmark, beside gPodder and shellcaster\n  bench --downloads [--download-mb MB]\n                   episode download throughput, beside curl\n  bench --discover  directory search: merge cost, first and all results over loopback\n  bundle [--debug]  the Linux packages: a .deb, and an AppImage where the bundler can fetch its tools"
             );
             return ExitCode::from(2);
         }
