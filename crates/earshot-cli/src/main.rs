@@ -5,7 +5,8 @@
 //! 1 when the library cannot be used; 2 for bad arguments (an unknown show or episode, an address
 //! that is not a web address, a file that cannot be read or is not OPML); 3 when a download
 //! failed (running the same command again continues it); 4 when no podcast directory answered
-//! (`discover`).
+//! (`discover`); 5 when the sync server refused the password, could not be reached or failed
+//! (`sync`, `sync login`: the changes wait in the library for the next sync).
 //!
 //! This file parses the command line, opens the library and hands the subcommand to its function
 //! in [`commands`], which returns a report; [`report`] prints it as JSON or as text.
@@ -20,6 +21,7 @@ use clap::{Parser, Subcommand};
 use commands::discover;
 use commands::downloads::{self, DownloadFailed};
 use commands::subscriptions::{self, AfterImport};
+use commands::sync::{self as sync_commands, Login, Mark};
 use commands::{episodes, inside, refresh};
 use earshot_core::directory::DirectorySettings;
 use earshot_core::download::Retention;
@@ -115,6 +117,51 @@ enum Command {
         #[command(subcommand)]
         what: Discover,
     },
+    /// Sync subscriptions and places with a gpodder.net-compatible server or Nextcloud (sign in
+    /// first with `sync login`); without a subcommand, sync now.
+    Sync {
+        #[command(subcommand)]
+        what: Option<SyncCommand>,
+    },
+    /// Mark an episode (by id or feed guid) played, unplayed, or at a position, as the player
+    /// would; the change is queued for sync.
+    #[command(group(clap::ArgGroup::new("mark").required(true).args(["played", "unplayed", "position"])))]
+    Mark {
+        episode: String,
+        #[arg(long)]
+        played: bool,
+        #[arg(long)]
+        unplayed: bool,
+        /// Seconds from the start.
+        #[arg(long, value_name = "SECONDS")]
+        position: Option<f64>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SyncCommand {
+    /// Sign in (the password from a prompt, `--password-stdin` or EARSHOT_SYNC_PASSWORD; kept
+    /// in the system keyring).
+    Login {
+        /// The server's address.
+        #[arg(long)]
+        server: String,
+        #[arg(long)]
+        user: String,
+        /// This computer's name on the server (default: the host name).
+        #[arg(long)]
+        device: Option<String>,
+        /// The server is Nextcloud with the gPodder Sync app (use an app password).
+        #[arg(long)]
+        nextcloud: bool,
+        /// Read the password from the first line of stdin.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// The account, the last sync, the changes waiting and the last error.
+    Status,
+    /// Sign out: forget the account, its password and the changes waiting for it.
+    Logout,
 }
 
 #[derive(Debug, Subcommand)]
@@ -146,6 +193,8 @@ enum Fatal {
     Download(DownloadFailed),
     /// No podcast directory answered: exit 4.
     Unanswered(String),
+    /// The sync server refused or failed: exit 5 (a sync's report is printed first).
+    Sync(String),
 }
 
 impl From<Error> for Fatal {
@@ -194,6 +243,10 @@ fn main() -> ExitCode {
         Err(Fatal::Unanswered(message)) => {
             eprintln!("earshot-cli: {message}");
             ExitCode::from(4)
+        }
+        Err(Fatal::Sync(message)) => {
+            eprintln!("earshot-cli: {message}");
+            ExitCode::from(5)
         }
         Err(Fatal::Download(failed)) => {
             if format == Format::Json {
@@ -322,6 +375,51 @@ async fn command(
         Command::Discover {
             what: Discover::Search { words },
         } => print_report(&discover::search(core, words, directories).await?, format),
+        Command::Sync { what: None } => {
+            let report = sync_commands::sync(core).await?;
+            print_report(&report, format);
+            if let Some(problem) = report.problem {
+                return Err(Fatal::Sync(problem.message));
+            }
+        }
+        Command::Sync {
+            what:
+                Some(SyncCommand::Login {
+                    server,
+                    user,
+                    device,
+                    nextcloud,
+                    password_stdin,
+                }),
+        } => {
+            let login = Login {
+                server: server.clone(),
+                user: user.clone(),
+                device: device.clone(),
+                nextcloud: *nextcloud,
+                password_stdin: *password_stdin,
+            };
+            print_report(&sync_commands::login(core, &login).await?, format)
+        }
+        Command::Sync {
+            what: Some(SyncCommand::Status),
+        } => print_report(&sync_commands::status(core).await?, format),
+        Command::Sync {
+            what: Some(SyncCommand::Logout),
+        } => print_report(&sync_commands::logout(core).await?, format),
+        Command::Mark {
+            episode,
+            played,
+            unplayed: _,
+            position,
+        } => {
+            let what = match (played, position) {
+                (true, _) => Mark::Played,
+                (false, Some(secs)) => Mark::Position(*secs),
+                (false, None) => Mark::Unplayed,
+            };
+            print_report(&sync_commands::mark(core, episode, what).await?, format)
+        }
         Command::Discover {
             what: Discover::Top { category, country },
         } => print_report(

@@ -11,6 +11,7 @@ pub mod episodes;
 pub mod inside;
 pub mod refresh;
 pub mod subscriptions;
+pub mod sync;
 
 use earshot_core::{Core, EpisodeId, ShowId, UnixTime};
 
