@@ -11,105 +11,11 @@
 
 mod common;
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::*;
 use earshot_core::{Core, CoreConfig};
 use earshot_testkit::{FixtureServer, Route};
-
-fn setting(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-/// CPU seconds (user + system) used so far by `pid` and every process it started, by process
-/// name (the app, WebKit's web and network processes, …).
-fn cpu_secs(pid: u32) -> std::collections::BTreeMap<String, f64> {
-    let ticks_per_sec = 100.0; // USER_HZ on Linux
-    let mut total = std::collections::BTreeMap::new();
-    let mut family = vec![pid];
-    let mut i = 0;
-    while i < family.len() {
-        let parent = family[i];
-        if let Ok(entries) = std::fs::read_dir("/proc") {
-            for entry in entries.flatten() {
-                let Some(child) = entry
-                    .file_name()
-                    .to_str()
-                    .and_then(|s| s.parse::<u32>().ok())
-                else {
-                    continue;
-                };
-                if stat_fields(child).is_some_and(|f| f.ppid == parent) && !family.contains(&child)
-                {
-                    family.push(child);
-                }
-            }
-        }
-        i += 1;
-    }
-    for member in family {
-        if let Some(fields) = stat_fields(member) {
-            *total.entry(fields.name).or_insert(0.0) += fields.ticks as f64 / ticks_per_sec;
-        }
-    }
-    total
-}
-
-/// What each process used between two readings, and in all.
-fn cpu_used(
-    from: &std::collections::BTreeMap<String, f64>,
-    to: &std::collections::BTreeMap<String, f64>,
-) -> (f64, String) {
-    let mut parts = Vec::new();
-    let mut sum = 0.0;
-    for (name, secs) in to {
-        let used = secs - from.get(name).copied().unwrap_or(0.0);
-        sum += used;
-        parts.push(format!("{name} {used:.2} s"));
-    }
-    (sum, parts.join(", "))
-}
-
-struct Stat {
-    name: String,
-    ppid: u32,
-    ticks: u64,
-}
-
-fn stat_fields(pid: u32) -> Option<Stat> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name is in parentheses and may hold spaces; fields count from after it.
-    let name = text[text.find('(')? + 1..text.rfind(')')?].to_string();
-    let rest = &text[text.rfind(')')? + 2..];
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    Some(Stat {
-        name,
-        ppid: fields.get(1)?.parse().ok()?,
-        ticks: fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?,
-    })
-}
-
-/// The app's process: the `app` binary whose data folder is `data`.
-fn app_pid(data: &Path, app: &Path) -> Option<u32> {
-    let binary = std::fs::canonicalize(app).ok()?;
-    let wanted = format!("EARSHOT_DATA_DIR={}", data.display());
-    std::fs::read_dir("/proc")
-        .ok()?
-        .flatten()
-        .find_map(|entry| {
-            let pid = entry.file_name().to_str()?.parse::<u32>().ok()?;
-            let exe = std::fs::read_link(format!("/proc/{pid}/exe")).ok()?;
-            let environ = std::fs::read(format!("/proc/{pid}/environ")).ok()?;
-            let ours = environ
-                .split(|b| *b == 0)
-                .any(|var| var == wanted.as_bytes());
-            (exe == binary && ours).then_some(pid)
-        })
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn playing_in_a_large_library_fetches_no_lists_and_moves_nothing() {

@@ -74,6 +74,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::library::get_show,
             commands::library::get_episodes,
             commands::library::get_chapters,
+            commands::library::get_transcript,
             commands::library::get_episode,
             commands::library::get_episodes_by_id,
             commands::library::set_episode_played,

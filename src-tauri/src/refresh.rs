@@ -85,6 +85,9 @@ impl Refresher {
 }
 
 /// What follows a refresh, as the core decides it; then the notification, if wanted.
+/// Transcripts read after one refresh at most; the next refresh takes the next ones.
+const TRANSCRIPTS_PER_REFRESH: u32 = 200;
+
 async fn follow(core: &Core, app: &AppHandle, results: &[ShowRefreshed]) {
     let Some(state) = app.try_state::<App>() else {
         return;
@@ -92,6 +95,21 @@ async fn follow(core: &Core, app: &AppHandle, results: &[ShowRefreshed]) {
     let after = core
         .after_refresh(results, &state.settings.retention(), unix_now())
         .await;
+    // Transcripts of new episodes are read behind the refresh, so their words can be found.
+    let transcripts = core.clone();
+    tauri::async_runtime::spawn(async move {
+        match transcripts
+            .fetch_transcripts(unix_now(), TRANSCRIPTS_PER_REFRESH)
+            .await
+        {
+            Ok(done) => tracing::debug!(
+                fetched = done.fetched.len(),
+                failed = done.failed.len(),
+                "transcripts read after the refresh"
+            ),
+            Err(error) => tracing::warn!(%error, "transcripts not read after the refresh"),
+        }
+    });
     if let Some(body) = after
         .announcement
         .filter(|_| state.settings.notify_new_episodes())

@@ -1,7 +1,7 @@
 use earshot_core::opml::OpmlProblem;
 use earshot_core::{
-    Chapter, Episode, EpisodeId, EpisodeList, EpisodeQuery, RefreshOutcome, SameGuid,
-    SearchResults, Show, ShowId, ShowRefreshed,
+    Chapter, Episode, EpisodeId, EpisodeList, EpisodeQuery, EpisodeTranscript, RefreshOutcome,
+    SameGuid, SearchResults, Show, ShowId, ShowRefreshed,
 };
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, State};
@@ -68,7 +68,18 @@ pub async fn get_episode(
     Ok(app.core.episode(episode_id).await?)
 }
 
-/// The episode's chapters from its `podcast:chapters` document; none when it has none.
+/// The episode's transcript, in the listener's language where several are offered: fetched
+/// and kept the first time; None when the episode has none (or it cannot be read).
+#[tauri::command]
+#[specta::specta]
+pub async fn get_transcript(
+    app: State<'_, App>,
+    episode_id: EpisodeId,
+) -> Result<Option<EpisodeTranscript>, CommandError> {
+    Ok(app.core.transcript(episode_id).await?)
+}
+
+/// The episode's chapters, from every source it has (kept once read); none when it has none.
 #[tauri::command]
 #[specta::specta]
 pub async fn get_chapters(

@@ -20,6 +20,7 @@ import {
   type EpisodeId,
   type EpisodeList,
   type EpisodeQuery,
+  type EpisodeTranscript,
   type Genre,
   type ImportSummary,
   type NowChapters,
@@ -63,6 +64,8 @@ export interface Backend {
   /** The episodes with these ids, in that order (those that still exist). */
   getEpisodesById(episodeIds: EpisodeId[]): Promise<Episode[]>;
   getChapters(episodeId: EpisodeId): Promise<Chapter[]>;
+  /** The episode's transcript (fetched and kept the first time), or null when it has none. */
+  getTranscript(episodeId: EpisodeId): Promise<EpisodeTranscript | null>;
   playEpisode(episodeId: EpisodeId): Promise<void>;
   playEpisodeAt(episodeId: EpisodeId, positionSecs: number): Promise<void>;
   openLink(url: string): Promise<void>;
@@ -145,6 +148,7 @@ export const tauriBackend: Backend = {
   getEpisode: async (episodeId) => unwrap(await commands.getEpisode(episodeId)),
   getEpisodesById: async (episodeIds) => unwrap(await commands.getEpisodesById(episodeIds)),
   getChapters: async (episodeId) => unwrap(await commands.getChapters(episodeId)),
+  getTranscript: async (episodeId) => unwrap(await commands.getTranscript(episodeId)),
   playEpisode: async (episodeId) => {
     unwrap(await commands.playEpisode(episodeId));
   },

@@ -18,8 +18,13 @@ export const commands = {
 	getShow: (showId: ShowId) => typedError<Show, CommandError>(__TAURI_INVOKE("get_show", { showId })),
 	/**  A page of a show's episodes, filtered and ordered, with how many pass the filter in all. */
 	getEpisodes: (showId: ShowId, query: EpisodeQuery) => typedError<EpisodeList, CommandError>(__TAURI_INVOKE("get_episodes", { showId, query })),
-	/**  The episode's chapters from its `podcast:chapters` document; none when it has none. */
+	/**  The episode's chapters, from every source it has (kept once read); none when it has none. */
 	getChapters: (episodeId: EpisodeId) => typedError<Chapter[], CommandError>(__TAURI_INVOKE("get_chapters", { episodeId })),
+	/**
+	 *  The episode's transcript, in the listener's language where several are offered: fetched
+	 *  and kept the first time; None when the episode has none (or it cannot be read).
+	 */
+	getTranscript: (episodeId: EpisodeId) => typedError<EpisodeTranscript | null, CommandError>(__TAURI_INVOKE("get_transcript", { episodeId })),
 	getEpisode: (episodeId: EpisodeId) => typedError<Episode, CommandError>(__TAURI_INVOKE("get_episode", { episodeId })),
 	/**  The episodes with these ids (at most 1,000), in that order: rows a change named. */
 	getEpisodesById: (episodeIds: EpisodeId[]) => typedError<Episode[], CommandError>(__TAURI_INVOKE("get_episodes_by_id", { episodeIds })),
@@ -438,6 +443,17 @@ export type EpisodeQuery = {
 	limit: number,
 };
 
+/**  An episode's transcript, as kept in the library. */
+export type EpisodeTranscript = {
+	episodeId: EpisodeId,
+	/**  The address it was fetched from. */
+	url: string,
+	mimeType: string,
+	language: string | null,
+	/**  In time order. */
+	cues: TranscriptCue[],
+};
+
 /**  A small, stable classification of [`Error`] that crosses to the UI. */
 export type ErrorCode = "invalid_url" | "network" | "http_status" | "gone" | "not_a_feed" | "too_large" | "invalid_opml" | "not_media" | "disk_full" | "download_folder" | 
 /**  The feed gives the `podcast:guid` of a show already followed. */
@@ -445,15 +461,7 @@ export type ErrorCode = "invalid_url" | "network" | "http_status" | "gone" | "no
 /**  No podcast directory answered. */
 "directory" | 
 /**  The directories know no feed for the show. */
-"not_in_directory" | 
-/**  Sync needs an account first. */
-"not_signed_in" | 
-/**  The sync server refused the user name or password. */
-"sync_password_refused" | 
-/**  No password is kept for the sync account: sign in again. */
-"sync_no_password" | 
-/**  The sync server answered with an error or an answer that cannot be read. */
-"sync_failed" | "newer_database" | "database" | "io";
+"not_in_directory" | "newer_database" | "database" | "io";
 
 /**  A way to support the show (`podcast:funding`). */
 export type Funding = {
@@ -713,6 +721,16 @@ export type Transcript = {
 	language: string | null,
 	/**  `captions` when the transcript is meant to be shown in time with the audio. */
 	rel: string | null,
+};
+
+/**  One cue of a transcript: a sentence (or a line) and when it is spoken. */
+export type TranscriptCue = {
+	startSecs: number | null,
+	endSecs: number | null,
+	/**  Who speaks, when the transcript says. */
+	speaker: string | null,
+	/**  Plain text (never markup). */
+	text: string,
 };
 
 /* Tauri Specta runtime */
