@@ -60,7 +60,9 @@ pub struct Chapter {
     pub title: String,
     /// A web page about the chapter, http(s) only.
     pub url: Option<String>,
-    /// A picture for the chapter (http(s)), shown in place of the artwork while it plays.
+    /// A picture for the chapter, shown in place of the artwork while it plays: an http(s)
+    /// address, or (for a picture embedded in an MP3's ID3 chapter) a `data:image/jpeg` or
+    /// `data:image/png` URL of at most 256 KB.
     pub image: Option<String>,
     /// Where the chapter was found.
     pub source: ChapterSource,
@@ -534,6 +536,70 @@ mod tests {
             Some(10.0)
         );
         assert_eq!(chapter_target(&[], 5.0, ChapterStep::Next), None);
+    }
+
+    fn from(source: ChapterSource, starts: &[f64]) -> Vec<Chapter> {
+        starts
+            .iter()
+            .map(|&start_secs| Chapter {
+                start_secs,
+                title: format!("{source:?} at {start_secs}"),
+                url: None,
+                image: None,
+                source,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_most_preferred_source_with_two_usable_chapters_wins_whole() {
+        use ChapterSource::*;
+        let sources = |podcast: &[f64], psc: &[f64], id3: &[f64], notes: &[f64]| {
+            merge(
+                [
+                    from(Podcast, podcast),
+                    from(Psc, psc),
+                    from(Id3, id3),
+                    from(Notes, notes),
+                ],
+                Some(600.0),
+            )
+            .iter()
+            .map(|c| c.source)
+            .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            sources(&[0.0, 60.0], &[0.0, 1.0], &[0.0, 2.0], &[0.0, 3.0]),
+            [Podcast; 2]
+        );
+        // One chapter is not a list; chapters past the end do not count.
+        assert_eq!(
+            sources(&[0.0], &[0.0, 700.0], &[5.0, 0.0, 9.0], &[]),
+            [Id3; 3]
+        );
+        assert_eq!(sources(&[], &[], &[], &[0.0, 30.0]), [Notes; 2]);
+        assert_eq!(
+            sources(&[], &[10.0, 10.0], &[], &[]),
+            Vec::<ChapterSource>::new()
+        );
+        // In time order, one per start.
+        let merged = merge([from(Psc, &[300.0, 0.0, 300.0])], None);
+        let starts: Vec<f64> = merged.iter().map(|c| c.start_secs).collect();
+        assert_eq!(starts, [0.0, 300.0]);
+    }
+
+    #[test]
+    fn the_json_fixture() {
+        let chapters = parse_chapters(include_bytes!(
+            "../../../tests/fixtures/chapters/chapters.json"
+        ));
+        let titles: Vec<&str> = chapters.iter().map(|c| c.title.as_str()).collect();
+        assert_eq!(titles, ["Intro", "How did Dynamo lose its DNS?", "Wrap-up"]);
+        assert_eq!(chapters[1].url.as_deref(), Some("https://example.com/dns"));
+        assert_eq!(
+            read_json_chapters(b"<!DOCTYPE html><html></html>"),
+            Err("a web page, not a chapters document".to_string())
+        );
     }
 
     #[test]

@@ -248,6 +248,62 @@ async fn chapters_come_from_the_best_source_and_are_fetched_once() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn podlove_chapters_kept_from_the_feed_come_before_the_audio_and_after_json() {
+    let setup = Setup::new(|base| {
+        vec![
+            Item {
+                key: "one-json",
+                extra: chapters_tag(&format!("{base}/one.json")),
+                notes: "",
+            },
+            Item {
+                key: "tagged",
+                extra: String::new(),
+                notes: "",
+            },
+        ]
+    })
+    .await;
+    let server = &setup.server;
+    server.route(
+        "/one.json",
+        Route::ok(
+            "application/json",
+            r#"{"chapters": [{"startTime": 0, "title": "Only"}]}"#,
+        ),
+    );
+    server.route(
+        "/audio/tagged.mp3",
+        Route::ok("audio/mpeg", mp3_with_chapters()),
+    );
+    let core = &setup.core;
+    let psc = earshot_core::chapters::parse_psc(include_str!(
+        "../../../tests/fixtures/chapters/psc_item.xml"
+    ));
+    let feed_url = server.url("/feed.xml");
+    for key in ["one-json", "tagged"] {
+        let id = setup.episode(key).await;
+        core.library()
+            .keep_feed_chapters(id, &feed_url, &psc, NOW)
+            .await
+            .expect("kept");
+        let chapters = core.chapters_at(id, NOW).await.expect("chapters");
+        assert_eq!(sources(&chapters), [ChapterSource::Psc; 3], "{key}");
+    }
+    // A JSON document of one chapter was read (and kept); the audio never was.
+    assert_eq!(setup.asked("/one.json"), 1);
+    assert_eq!(setup.asked("/audio/tagged.mp3"), 0);
+    // The feed drops them: the audio's own chapters.
+    let tagged = setup.episode("tagged").await;
+    core.library()
+        .keep_feed_chapters(tagged, &feed_url, &[], NOW)
+        .await
+        .expect("forgotten");
+    let chapters = core.chapters_at(tagged, NOW).await.expect("chapters");
+    assert_eq!(sources(&chapters), [ChapterSource::Id3; 3]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_server_that_ignores_range_is_read_no_further_than_the_cap() {
     let setup = Setup::new(|_| {
         vec![Item {

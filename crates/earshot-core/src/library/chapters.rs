@@ -107,12 +107,8 @@ impl Library {
         Ok(())
     }
 
-    /// The hook for Podlove Simple Chapters read while a feed is stored: keeps `chapters` as
-    /// the episode's `psc` source (from the feed at `feed_url`), or forgets them when the item
-    /// has none any more.
-    ///
-    /// TODO(issue 16): call this from the feed's store, once the feed parser collects
-    /// `psc:chapter` elements (see `chapters::psc::psc_chapter`).
+    /// Keeps Podlove Simple Chapters read from the feed as the episode's `psc` source (from
+    /// the feed at `feed_url`), or forgets them when the item has none any more.
     pub async fn keep_feed_chapters(
         &self,
         episode: EpisodeId,
@@ -120,14 +116,42 @@ impl Library {
         chapters: &[Chapter],
         now: UnixTime,
     ) -> Result<()> {
-        if chapters.is_empty() {
-            sqlx::query("DELETE FROM episode_chapters WHERE episode_id = ? AND source = 'psc'")
-                .bind(episode.0)
-                .execute(self.pool())
-                .await?;
-            return Ok(());
-        }
-        self.keep_chapters(episode, ChapterOrigin::Psc, feed_url, chapters, None, now)
-            .await
+        let mut connection = self.pool().acquire().await?;
+        store_feed_chapters(&mut connection, episode.0, feed_url, chapters, now).await
     }
+}
+
+/// [`Library::keep_feed_chapters`] inside a feed's own transaction.
+///
+/// TODO(issue 16): the hook for Podlove chapters. Once the feed parser collects `psc:chapter`
+/// elements into `ParsedEpisode::psc_chapters` (with `chapters::psc_chapter`), `store_feed`
+/// calls this for each episode it writes, in its transaction.
+pub(super) async fn store_feed_chapters(
+    connection: &mut sqlx::SqliteConnection,
+    episode: i64,
+    feed_url: &str,
+    chapters: &[Chapter],
+    now: UnixTime,
+) -> Result<()> {
+    if chapters.is_empty() {
+        sqlx::query("DELETE FROM episode_chapters WHERE episode_id = ? AND source = 'psc'")
+            .bind(episode)
+            .execute(&mut *connection)
+            .await?;
+        return Ok(());
+    }
+    let json = serde_json::to_string(chapters).unwrap_or_else(|_| "[]".to_string());
+    sqlx::query(
+        "INSERT INTO episode_chapters (episode_id, source, url, chapters_json, fetched_at, error) \
+         VALUES (?1, 'psc', ?2, ?3, ?4, NULL) \
+         ON CONFLICT (episode_id, source) DO UPDATE SET url = excluded.url, \
+             chapters_json = excluded.chapters_json, fetched_at = excluded.fetched_at, error = NULL",
+    )
+    .bind(episode)
+    .bind(feed_url)
+    .bind(json)
+    .bind(now)
+    .execute(&mut *connection)
+    .await?;
+    Ok(())
 }

@@ -379,17 +379,19 @@ impl Library {
         }
         query.push(")");
         let rows = query.build().fetch_all(self.pool()).await?;
-        let mut found: HashMap<i64, TranscriptCue> = HashMap::with_capacity(rows.len());
+        let mut found: HashMap<i64, (f64, String)> = HashMap::with_capacity(rows.len());
         for row in rows {
-            let cues = unpack_cues(row.get::<&[u8], _>(1));
-            if let Some(cue) = best_cue(&cues, &terms) {
-                found.insert(row.get(0), cues[cue].clone());
+            let Ok(bytes) = zstd::stream::decode_all(row.get::<&[u8], _>(1)) else {
+                continue;
+            };
+            if let Some(cue) = best_cue(&String::from_utf8_lossy(&bytes), &terms) {
+                found.insert(row.get(0), cue);
             }
         }
         for hit in hits {
-            if let Some(cue) = found.remove(&hit.id.0) {
-                hit.transcript_secs = Some(cue.start_secs);
-                hit.transcript_text = Some(cue.text);
+            if let Some((start, text)) = found.remove(&hit.id.0) {
+                hit.transcript_secs = Some(start);
+                hit.transcript_text = Some(text);
             }
         }
         Ok(())
@@ -440,45 +442,64 @@ fn fold(text: &str, out: &mut String) {
     }
 }
 
-/// The cue that best holds `terms` (each a word's start, folded): the first holding all of
-/// them, else the first holding the most. None when none holds any.
-pub(crate) fn best_cue(cues: &[TranscriptCue], terms: &[String]) -> Option<usize> {
+/// The cue that best holds `terms` (each a word's start, folded) in `lines` (unpacked cues,
+/// one per line as [`pack_cues`] writes them): the first holding all of them, else the first
+/// holding the most; its start and text. None when none holds any.
+///
+/// Works on the lines as they are, without making cues of them: a search may look through 50
+/// transcripts of an hour each, and only one line of each is wanted.
+pub(crate) fn best_cue(lines: &str, terms: &[String]) -> Option<(f64, String)> {
     if terms.is_empty() {
         return None;
     }
-    // One folded text, a line per cue, searched once per term.
-    let mut folded = String::with_capacity(cues.iter().map(|c| c.text.len() + 1).sum());
-    let mut starts = Vec::with_capacity(cues.len());
-    for cue in cues {
-        starts.push(folded.len());
-        fold(&cue.text, &mut folded);
-        folded.push('\n');
-    }
-    let mut masks = vec![0u32; cues.len()];
-    for (bit, term) in terms.iter().enumerate() {
-        let mut from = 0;
-        while let Some(at) = folded[from..].find(term.as_str()) {
-            let position = from + at;
-            let word_start = folded[..position]
-                .chars()
-                .next_back()
-                .is_none_or(|c| !c.is_alphanumeric());
-            if word_start {
-                let cue = starts.partition_point(|s| *s <= position) - 1;
-                masks[cue] |= 1 << bit;
+    let folded: std::borrow::Cow<'_, str> = if lines.is_ascii() {
+        std::borrow::Cow::Owned(lines.to_ascii_lowercase())
+    } else {
+        let mut out = String::with_capacity(lines.len());
+        fold(lines, &mut out);
+        std::borrow::Cow::Owned(out)
+    };
+    // Line by line, so a common word stops at its first sentence.
+    let all = (1u32 << terms.len()) - 1;
+    let mut best: Option<(usize, u32)> = None;
+    for (line, text) in folded.lines().enumerate() {
+        let text = text.splitn(4, '\t').nth(3).unwrap_or_default();
+        let mut mask = 0u32;
+        for (bit, term) in terms.iter().enumerate() {
+            if holds_word_start(text, term) {
+                mask |= 1 << bit;
             }
-            from = position + term.len().max(1);
+        }
+        if mask == all {
+            best = Some((line, mask));
+            break;
+        }
+        if mask.count_ones() > best.map_or(0, |(_, m)| m.count_ones()) {
+            best = Some((line, mask));
         }
     }
-    let all = (1u32 << terms.len()) - 1;
-    if let Some(cue) = masks.iter().position(|m| *m == all) {
-        return Some(cue);
+    let (line, _) = best?;
+    let mut fields = lines.lines().nth(line)?.splitn(4, '\t');
+    let start = fields.next()?.parse().ok()?;
+    let text = fields.nth(2)?.to_string();
+    Some((start, text))
+}
+
+/// Whether a word of `text` starts with `term`.
+fn holds_word_start(text: &str, term: &str) -> bool {
+    let mut from = 0;
+    while let Some(found) = text[from..].find(term) {
+        let position = from + found;
+        if text[..position]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !c.is_alphanumeric())
+        {
+            return true;
+        }
+        from = position + term.len().max(1);
     }
-    let (cue, most) = masks
-        .iter()
-        .enumerate()
-        .max_by_key(|(i, m)| (m.count_ones(), std::cmp::Reverse(*i)))?;
-    (most.count_ones() > 0).then_some(cue)
+    false
 }
 
 #[cfg(test)]
@@ -512,17 +533,29 @@ mod tests {
     #[test]
     fn the_best_cue_holds_every_word_at_a_word_start() {
         let cues = vec![
-            cue(0.0, None, "We talk about caching."),
+            cue(0.0, Some("Vacuum Tuner"), "We talk about caching."),
             cue(5.0, None, "Postgres vacuums its tables"),
-            cue(9.0, None, "and Über-fast VACUUM tuning"),
+            cue(9.5, None, "and Über-fast VACUUM tuning"),
         ];
-        let find = |text: &str| best_cue(&cues, &query_terms(text));
-        assert_eq!(find("vacuum tun"), Some(2));
-        assert_eq!(find("vac"), Some(1));
-        assert_eq!(find("uber"), Some(2));
+        let packed = pack_cues(&cues);
+        let lines = String::from_utf8(zstd::stream::decode_all(&packed[..]).expect("unpacks"))
+            .expect("text");
+        let find = |text: &str| best_cue(&lines, &query_terms(text)).map(|(start, _)| start);
+        assert_eq!(find("vacuum tun"), Some(9.5), "not the speaker's name");
+        assert_eq!(find("vac"), Some(5.0));
+        assert_eq!(find("uber"), Some(9.5));
         assert_eq!(find("acuum"), None, "not at a word start");
-        assert_eq!(find("postgres caching"), Some(0), "the first with the most");
+        assert_eq!(
+            find("postgres caching"),
+            Some(0.0),
+            "the first with the most"
+        );
+        assert_eq!(find("9"), None, "times are not words");
         assert_eq!(find(""), None);
+        assert_eq!(
+            best_cue(&lines, &query_terms("uber")).map(|(_, text)| text),
+            Some("and Über-fast VACUUM tuning".to_string())
+        );
     }
 
     #[test]
