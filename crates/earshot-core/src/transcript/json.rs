@@ -91,7 +91,6 @@ pub fn parse_json(document: &[u8]) -> Result<Vec<RawCue>, String> {
 
 /// A time in seconds, as a JSON number or a string holding one.
 fn seconds<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<f64>, D::Error> {
-    #[allow(clippy::needless_lifetimes)]
     struct Visitor;
     impl<'de> serde::de::Visitor<'de> for Visitor {
         type Value = Option<f64>;
