@@ -70,7 +70,11 @@ pub(super) fn named(line: &str) -> Option<(String, &str)> {
         && name.chars().next().is_some_and(char::is_uppercase)
         && !name.chars().any(|c| c.is_ascii_digit())
         && said.starts_with([' ', '\t'])
-        && !said.trim_start().chars().next().is_some_and(char::is_lowercase);
+        && !said
+            .trim_start()
+            .chars()
+            .next()
+            .is_some_and(char::is_lowercase);
     plausible.then(|| (name, said.trim_start()))
 }
 
