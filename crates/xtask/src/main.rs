@@ -22,7 +22,7 @@ fn main() -> ExitCode {
         Some("bundle") => bundle(&root, &args[1..]).map(|_| ()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  run [--release]  set up what is missing, then start Earshot\n  test             set up what is missing, then run every check and test\n  setup            only set up (system packages, npm packages, tauri-driver, the sync\n                   tests' gpodder server)\n  bench [--shape standard|notes-heavy|both] [--no-peers | --peers gpodder|shellcaster]\n        [--baseline-cli PATH] [--feeds N] …\n                   the feed-engine benchmark, beside gPodder and shellcaster\n  bench --downloads [--download-mb MB]\n                   episode download throughput, beside curl\n  bench --discover  directory search: merge cost, first and all results over loopback\n  bundle [--debug]  the Linux packages: a .deb, and an AppImage where the bundler can fetch its tools"
+                "usage: cargo xtask <command>\n\n  run [--release]  set up what is missing, then start Earshot\n  test             set up what is missing, then run every check and test\n  setup            only set up (system packages, npm packages, tauri-driver, the sync\n                   tests' gpodder server)\n  bench [--shape standard|notes-heavy|both] [--no-peers | --peers gpodder|shellcaster]\n        [--baseline-cli PATH] [--feeds N] …\n                   the feed-engine benchmark, beside gPodder and shellcaster\n  bench --downloads [--download-mb MB]\n                   episode download throughput, beside curl\n  bench --discover  directory search: merge cost, first and all results over loopback\n  bench --sync [--shows N] [--episodes M]\n                   sync: a first sync of 500 shows and 150,000 actions each way, and one\n                   with nothing new, against the gpodder server on loopback\n  bundle [--debug]  the Linux packages: a .deb, and an AppImage where the bundler can fetch its tools"
             );
             return ExitCode::from(2);
         }
@@ -125,6 +125,17 @@ fn npm(root: &Path) -> Command {
 /// Builds `earshot-cli` and the benchmark in release mode, installs the peers it compares with
 /// (unless `--no-peers`), and runs it. Arguments go to `earshot-bench`.
 fn bench(root: &Path, args: &[String]) -> Result<(), String> {
+    if args.iter().any(|a| a == "--sync") {
+        setup::ensure_sync_server(root)?;
+        step("Running the sync benchmark (release)");
+        let rest: Vec<&String> = args.iter().filter(|a| *a != "--sync").collect();
+        return exec(
+            cargo()
+                .current_dir(root)
+                .args(["bench", "-p", "earshot-core", "--bench", "sync", "--"])
+                .args(rest),
+        );
+    }
     if args.iter().any(|a| a == "--discover") {
         step("Running the directory-search benchmark (release)");
         return exec(cargo().current_dir(root).args([

@@ -80,6 +80,11 @@ fn sync_server_venv(root: &Path) -> std::path::PathBuf {
         .join("sync-server/venv")
 }
 
+/// The sync server alone, for `cargo xtask bench --sync`.
+pub fn ensure_sync_server(root: &Path) -> Result<(), String> {
+    sync_server(root)
+}
+
 /// Makes the virtual environment and installs the pinned packages, unless it holds them already.
 /// The package declares Python 3.12 and runs on Debian 12's 3.11, hence
 /// `--ignore-requires-python`.
