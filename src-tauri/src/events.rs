@@ -37,3 +37,7 @@ pub struct SubscribeRequested;
 /// The episode in the player, its chapters, or the chapter playing changed.
 #[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
 pub struct ChaptersChanged(pub crate::chapters::NowChapters);
+
+/// The sync account, its last sync, what waits to be sent, or its last error changed.
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+pub struct SyncChanged(pub earshot_core::SyncStatus);

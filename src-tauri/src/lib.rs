@@ -15,6 +15,7 @@ mod media_keys;
 mod playback;
 mod refresh;
 mod settings;
+mod sync;
 mod tray;
 
 use std::path::PathBuf;
@@ -28,7 +29,7 @@ use tauri_specta::{collect_commands, collect_events};
 pub use error::CommandError;
 pub use events::{
     ChangesMissed, ChaptersChanged, DownloadProgressed, LibraryChanged, PlaybackChanged,
-    QueueChanged, RefreshProgressed, SubscribeRequested,
+    QueueChanged, RefreshProgressed, SubscribeRequested, SyncChanged,
 };
 
 use playback::{Begin, Playback};
@@ -50,6 +51,8 @@ pub struct App {
     pub refresher: refresh::Refresher,
     /// The directory search under way.
     pub discovery: discovery::Discovery,
+    /// When the library syncs with the listener's other devices.
+    pub syncer: sync::Syncer,
     /// The chapters of the episode in the player, and the one playing.
     pub chapters: tokio::sync::watch::Sender<chapters::NowChapters>,
     /// The library's folder (downloads go in `downloads` here unless the settings say otherwise).
@@ -123,6 +126,13 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::discover::get_chart,
             commands::discover::preview_listing,
             commands::discover::preview_show,
+            commands::sync::sync_status,
+            commands::sync::default_device_name,
+            commands::sync::sync_login,
+            commands::sync::sync_now,
+            commands::sync::sync_logout,
+            commands::sync::nextcloud_login_start,
+            commands::sync::nextcloud_login_poll,
         ])
         .events(collect_events![
             PlaybackChanged,
@@ -132,7 +142,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             QueueChanged,
             DownloadProgressed,
             SubscribeRequested,
-            ChaptersChanged
+            ChaptersChanged,
+            SyncChanged
         ])
         .dangerously_cast_bigints_to_number()
         .disable_serde_phases()
@@ -226,6 +237,7 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
         refresher: refresh::Refresher::default(),
         discovery: discovery::Discovery::default(),
         chapters: now_chapters.clone(),
+        syncer: sync::Syncer::default(),
         data_dir,
     });
     let tray_player = app
@@ -267,6 +279,13 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
                 .await;
         }
     });
+    if let Some(state) = handle.try_state::<App>() {
+        let player = state.playback.player().ok().cloned();
+        if let Some(player) = &player {
+            sync::follow_places(&state.core, player.clone());
+        }
+        state.syncer.start(handle.clone(), player);
+    }
     refresh::schedule(handle);
     Ok(())
 }

@@ -95,6 +95,8 @@ async fn follow(core: &Core, app: &AppHandle, results: &[ShowRefreshed]) {
     let after = core
         .after_refresh(results, &state.settings.retention(), unix_now())
         .await;
+    // Other devices hear of what the refresh found, and this one of theirs.
+    state.syncer.soon();
     // Transcripts of new episodes are read behind the refresh, so their words can be found.
     let transcripts = core.clone();
     tauri::async_runtime::spawn(async move {

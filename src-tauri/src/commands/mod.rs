@@ -8,3 +8,4 @@ pub mod links;
 pub mod player;
 pub mod queue;
 pub mod settings;
+pub mod sync;

@@ -24,6 +24,8 @@ import {
   type Genre,
   type ImportSummary,
   type NowChapters,
+  type NextcloudGrant,
+  type NextcloudLoginFlow,
   type Placement,
   type PlayerState,
   type RefreshOutcome,
@@ -34,6 +36,9 @@ import {
   type ShowId,
   type SkipDirection,
   type SleepRequest,
+  type SyncAccount,
+  type SyncReport,
+  type SyncStatus,
 } from "../ipc/bindings";
 
 export class ApiError extends Error {
@@ -131,6 +136,17 @@ export interface Backend {
   getNowChapters(): Promise<NowChapters>;
   onChaptersChanged(listener: (chapters: NowChapters) => void): Promise<Unlisten>;
   skipChapter(step: ChapterStep): Promise<void>;
+  syncStatus(): Promise<SyncStatus>;
+  onSyncChanged(listener: (status: SyncStatus) => void): Promise<Unlisten>;
+  defaultDeviceName(): Promise<string>;
+  /** Signs in (the server checks the password); a sync follows at once. */
+  syncLogin(account: SyncAccount, password: string): Promise<SyncStatus>;
+  /** A server's refusal or absence is in the report's `error`, not thrown. */
+  syncNow(): Promise<SyncReport>;
+  syncLogout(): Promise<void>;
+  /** Opens Nextcloud's sign-in page in the browser; poll until it gives an app password. */
+  nextcloudLoginStart(server: string): Promise<NextcloudLoginFlow>;
+  nextcloudLoginPoll(flow: NextcloudLoginFlow): Promise<NextcloudGrant | null>;
   listGenres(): Promise<Genre[]>;
   /** The chart kept on disk (however old), or null: drawn before `getChart` answers. */
   cachedChart(genre: number | null): Promise<Chart | null>;
@@ -246,6 +262,16 @@ export const tauriBackend: Backend = {
   skipChapter: async (step) => {
     unwrap(await commands.skipChapter(step));
   },
+  syncStatus: async () => unwrap(await commands.syncStatus()),
+  onSyncChanged: (listener) => events.syncChanged.listen((event) => listener(event.payload)),
+  defaultDeviceName: () => commands.defaultDeviceName(),
+  syncLogin: async (account, password) => unwrap(await commands.syncLogin(account, password)),
+  syncNow: async () => unwrap(await commands.syncNow()),
+  syncLogout: async () => {
+    unwrap(await commands.syncLogout());
+  },
+  nextcloudLoginStart: async (server) => unwrap(await commands.nextcloudLoginStart(server)),
+  nextcloudLoginPoll: async (flow) => unwrap(await commands.nextcloudLoginPoll(flow)),
   listGenres: () => commands.listGenres(),
   cachedChart: async (genre) => unwrap(await commands.cachedChart(genre)),
   getChart: async (genre) => unwrap(await commands.getChart(genre)),

@@ -140,6 +140,20 @@ export const commands = {
 	previewListing: (listing: DirectoryShow) => typedError<Show, CommandError>(__TAURI_INVOKE("preview_listing", { listing })),
 	/**  Opens a feed address (or an Apple Podcasts page) as a show to read before subscribing. */
 	previewShow: (url: string) => typedError<Show, CommandError>(__TAURI_INVOKE("preview_show", { url })),
+	/**  The account, the last sync, what waits to be sent and the last error. */
+	syncStatus: () => typedError<SyncStatus, CommandError>(__TAURI_INVOKE("sync_status")),
+	/**  A device name for a new account: this computer's. */
+	defaultDeviceName: () => __TAURI_INVOKE<string>("default_device_name"),
+	/**  Signs in (the server checks the password), then syncs at once. */
+	syncLogin: (account: SyncAccount, password: string) => typedError<SyncStatus, CommandError>(__TAURI_INVOKE("sync_login", { account, password })),
+	/**  Syncs now; a server's refusal or absence is in the report, not an error. */
+	syncNow: () => typedError<SyncReport, CommandError>(__TAURI_INVOKE("sync_now")),
+	/**  Signs out: the account and what waited to be sent are forgotten; the library stays. */
+	syncLogout: () => typedError<null, CommandError>(__TAURI_INVOKE("sync_logout")),
+	/**  Starts Nextcloud's Login Flow v2 and opens its page in the browser. */
+	nextcloudLoginStart: (server: string) => typedError<NextcloudLoginFlow, CommandError>(__TAURI_INVOKE("nextcloud_login_start", { server })),
+	/**  Whether the listener has granted access in the browser yet. */
+	nextcloudLoginPoll: (flow: NextcloudLoginFlow) => typedError<NextcloudGrant | null, CommandError>(__TAURI_INVOKE("nextcloud_login_poll", { flow })),
 };
 
 /** Events */
@@ -152,6 +166,7 @@ export const events = {
 	queueChanged: makeEvent<QueueChanged, QueueChanged>("queue-changed"),
 	refreshProgressed: makeEvent<RefreshProgressed, RefreshProgressed>("refresh-progressed"),
 	subscribeRequested: makeEvent<SubscribeRequested, SubscribeRequested>("subscribe-requested"),
+	syncChanged: makeEvent<SyncChanged, SyncChanged>("sync-changed"),
 };
 
 /* Types */
@@ -222,7 +237,11 @@ export type Chapter = {
 	title: string,
 	/**  A web page about the chapter, http(s) only. */
 	url: string | null,
-	/**  A picture for the chapter (http(s)), shown in place of the artwork while it plays. */
+	/**
+	 *  A picture for the chapter, shown in place of the artwork while it plays: an http(s)
+	 *  address, or (for a picture embedded in an MP3's ID3 chapter) a `data:image/jpeg` or
+	 *  `data:image/png` URL of at most 256 KB.
+	 */
 	image: string | null,
 	/**  Where the chapter was found. */
 	source: ChapterSource,
@@ -461,7 +480,15 @@ export type ErrorCode = "invalid_url" | "network" | "http_status" | "gone" | "no
 /**  No podcast directory answered. */
 "directory" | 
 /**  The directories know no feed for the show. */
-"not_in_directory" | "newer_database" | "database" | "io";
+"not_in_directory" | 
+/**  Sync needs an account first. */
+"not_signed_in" | 
+/**  The sync server refused the user name or password. */
+"sync_password_refused" | 
+/**  No password is kept for the sync account: sign in again. */
+"sync_no_password" | 
+/**  The sync server answered with an error or an answer that cannot be read. */
+"sync_failed" | "newer_database" | "database" | "io";
 
 /**  A way to support the show (`podcast:funding`). */
 export type Funding = {
@@ -488,6 +515,21 @@ export type ImportSummary = {
 /**  One change to the library, as the core announced it: which show, which episodes, and how. */
 export type LibraryChanged = Change;
 
+/**  What Nextcloud gave once the listener granted access in the browser: sign in with these. */
+export type NextcloudGrant = {
+	server: string,
+	loginName: string,
+	appPassword: string,
+};
+
+/**  Nextcloud Login Flow v2, started: open `login_url` in the browser, then poll. */
+export type NextcloudLoginFlow = {
+	loginUrl: string,
+	/**  Where and with what to ask whether the listener has granted access. */
+	pollEndpoint: string,
+	pollToken: string,
+};
+
 /**  The episode in the player, its chapters, and the one playing. */
 export type NowChapters = {
 	episodeId: EpisodeId | null,
@@ -510,6 +552,17 @@ export type Origin =
 "file" | 
 /**  The network. */
 "stream";
+
+/**  Where the account's password is kept. */
+export type PasswordKept = 
+/**  In the operating system's keyring. */
+"keyring" | 
+/**  No keyring answered: kept in memory until Earshot quits. */
+"thisRunOnly" | 
+/**  Read from `EARSHOT_SYNC_PASSWORD`, never stored. */
+"environment" | 
+/**  Nowhere: sign in again. */
+"missing";
 
 /**  Someone who took part (`podcast:person`). */
 export type Person = {
@@ -690,6 +743,77 @@ export type Status =
  *  takes them with `take_subscribe_requests` and asks the listener to confirm each.
  */
 export type SubscribeRequested = null;
+
+/**  The account this library syncs with. The password is never part of it. */
+export type SyncAccount = {
+	kind: SyncKind,
+	/**  The server's address (`https://gpodder.example.org`, `https://cloud.example.org`). */
+	server: string,
+	user: string,
+	/**  This device's name on a gpodder server (Nextcloud keeps no devices). */
+	device: string,
+};
+
+/**  The sync account, its last sync, what waits to be sent, or its last error changed. */
+export type SyncChanged = SyncStatus;
+
+/**  Which kind of server an account syncs with. */
+export type SyncKind = 
+/**  A gpodder.net-compatible server (gpodder.net, mygpo, oPodSync, …). */
+"gpodder" | 
+/**  Nextcloud's "gPodder Sync" app. */
+"nextcloud";
+
+/**  What went wrong, in words a listener can act on. */
+export type SyncProblem = {
+	kind: SyncProblemKind,
+	message: string,
+};
+
+/**  Why a sync (or a sign-in) did not go through, for the UI to branch on. */
+export type SyncProblemKind = 
+/**  The server refused the user name or password (401/403). */
+"passwordRefused" | 
+/**  The server could not be reached (offline, wrong address, timed out). */
+"unreachable" | 
+/**  The server answered with an error (5xx, 4xx other than a refusal). */
+"serverError" | 
+/**  The server's answer could not be read. */
+"badAnswer" | 
+/**  No password is kept for the account (no keyring, a new run): sign in again. */
+"noPassword";
+
+/**
+ *  What one sync did. A failure part-way is reported in `error`; what was done before it stays
+ *  done, and what was not sent waits for the next sync.
+ */
+export type SyncReport = {
+	/**  Episode actions the server acknowledged. */
+	uploadedActions: number,
+	/**  Episode actions from other devices read from the server. */
+	downloadedActions: number,
+	/**  Of those, the ones that changed a place or a played mark here. */
+	appliedActions: number,
+	/**  Shows followed here because another device follows them. */
+	subscriptionsAdded: number,
+	/**  Shows unfollowed here because another device unfollowed them. */
+	subscriptionsRemoved: number,
+	/**  Subscription changes made here that the server acknowledged. */
+	subscriptionsUploaded: number,
+	error: SyncProblem | null,
+};
+
+/**  The sync account and how it is doing. */
+export type SyncStatus = {
+	/**  None when not signed in. */
+	account: SyncAccount | null,
+	password: PasswordKept,
+	lastSyncAt: number | null,
+	/**  Changes made here and not yet sent: subscriptions and episodes. */
+	pendingChanges: number,
+	/**  Why the last sync failed; None after a sync that went through. */
+	lastError: SyncProblem | null,
+};
 
 /**  The colour scheme: the system's, or always light or dark. */
 export type Theme = "system" | "light" | "dark";
