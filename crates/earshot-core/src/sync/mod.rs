@@ -12,7 +12,8 @@
 //! - The server's changes are written inside [`store::Applying`], which the triggers recognise:
 //!   they are never queued to be sent back, and our own uploads coming back are not applied
 //!   again (they are not newer than what is here, and on gpodder they carry our device).
-//! - Per episode the newest action wins, on both sides (timestamps, seconds, UTC). A
+//! - Per episode the newest action wins, on both sides (timestamps, seconds, UTC; within one
+//!   second the one further along). A
 //!   subscription change still waiting here beats the server's opposite change, which is older
 //!   news (the delta API gives no time per change, only that it came after the last sync).
 //! - A first sync merges: everything followed here is sent, everything followed there is
@@ -609,14 +610,14 @@ impl Core {
                 continue;
             };
             let episode = &mut known.episodes[index];
-            if !rules::remote_wins(*at, episode.changed_at) {
+            let progress = rules::progress_for(heard, episode.duration_secs);
+            if !rules::remote_wins(*at, progress, episode.changed_at, episode.progress) {
                 continue;
             }
-            let progress = rules::progress_for(heard, episode.duration_secs);
             store::apply_place(applying.connection(), episode.id, progress, *at).await?;
-            let played_changed = episode.played != progress.played;
+            let played_changed = episode.progress.played != progress.played;
             episode.changed_at = Some(*at);
-            episode.played = progress.played;
+            episode.progress = progress;
             changed.push((
                 ShowId(episode.show),
                 EpisodeId(episode.id),

@@ -110,11 +110,25 @@ pub(crate) fn progress_for(heard: Heard, duration_secs: Option<f64>) -> Progress
     }
 }
 
-/// Whether a remote action at `remote_at` replaces the place kept here, last changed at
-/// `local_at`: the newer wins; a tie keeps what is here (it is usually our own upload coming
-/// back).
-pub(crate) fn remote_wins(remote_at: UnixTime, local_at: Option<UnixTime>) -> bool {
-    local_at.is_none_or(|local| remote_at > local)
+/// Whether what another device reported (`remote`, at `remote_at`) replaces the place kept here
+/// (`local`, last changed at `local_at`): the newer wins. Within the same second (timestamps are
+/// whole seconds) the one further along wins (played, else the later position), which both
+/// devices decide alike; the same place twice (usually our own upload coming back) changes
+/// nothing.
+pub(crate) fn remote_wins(
+    remote_at: UnixTime,
+    remote: Progress,
+    local_at: Option<UnixTime>,
+    local: Progress,
+) -> bool {
+    let Some(local_at) = local_at else {
+        return true;
+    };
+    if remote_at != local_at {
+        return remote_at > local_at;
+    }
+    let along = |p: Progress| (p.played, p.position_secs);
+    along(remote).partial_cmp(&along(local)) == Some(std::cmp::Ordering::Greater)
 }
 
 /// What the library does with one subscription change from the server.
@@ -295,11 +309,19 @@ mod tests {
     }
 
     #[test]
-    fn the_newer_action_wins_and_a_tie_keeps_ours() {
-        assert!(remote_wins(200, Some(100)));
-        assert!(!remote_wins(100, Some(200)));
-        assert!(!remote_wins(100, Some(100)));
-        assert!(remote_wins(100, None));
+    fn the_newer_action_wins_and_a_tie_goes_to_the_one_further_along() {
+        let (ten, twenty) = (at(10.0, false), at(20.0, false));
+        assert!(remote_wins(200, ten, Some(100), twenty));
+        assert!(!remote_wins(100, twenty, Some(200), ten));
+        assert!(remote_wins(100, ten, None, twenty));
+        // The same second: both devices pick the same one.
+        assert!(remote_wins(100, twenty, Some(100), ten));
+        assert!(!remote_wins(100, ten, Some(100), twenty));
+        assert!(remote_wins(100, at(0.0, true), Some(100), twenty));
+        assert!(
+            !remote_wins(100, ten, Some(100), ten),
+            "our own, back again"
+        );
     }
 
     #[test]

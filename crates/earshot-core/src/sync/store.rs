@@ -402,7 +402,7 @@ pub(crate) struct KnownEpisode {
     pub duration_secs: Option<f64>,
     /// When its place here last changed (None: never played here).
     pub changed_at: Option<UnixTime>,
-    pub played: bool,
+    pub progress: Progress,
 }
 
 /// A show's episodes by guid and by media address.
@@ -433,7 +433,7 @@ pub(crate) async fn show_episodes(
     };
     let rows = sqlx::query(
         "SELECT e.id, e.guid, e.enclosure_url, e.duration_secs, p.updated_at, \
-             COALESCE(p.played, 0) FROM episodes e LEFT JOIN playback p ON p.episode_id = e.id \
+             COALESCE(p.played, 0), COALESCE(p.position_secs, 0.0) FROM episodes e LEFT JOIN playback p ON p.episode_id = e.id \
          WHERE e.show_id = ?",
     )
     .bind(show)
@@ -451,7 +451,10 @@ pub(crate) async fn show_episodes(
             show,
             duration_secs: row.get(3),
             changed_at: row.get(4),
-            played: row.get(5),
+            progress: Progress {
+                played: row.get(5),
+                position_secs: row.get(6),
+            },
         });
     }
     Ok(Some(found))
