@@ -57,9 +57,7 @@ pub enum Error {
     NotSignedIn,
     /// Signing in to a sync server did not go through (the server's reason in words).
     #[error("{}", problem.message)]
-    Sync {
-        problem: crate::model::SyncProblem,
-    },
+    Sync { problem: crate::model::SyncProblem },
     #[error(
         "This library was written by a newer version of Earshot (schema {found}); this version knows up to {known}. Update Earshot to open it"
     )]
