@@ -88,7 +88,15 @@ async fn chapters_and_a_transcript_follow_the_voice_and_spoken_words_are_found()
     let server = FixtureServer::start().await.expect("server");
     serve(&server, media.path());
     let (_xvfb, display) = display();
-    let driver = start_driver(&display, data.path());
+    // `EARSHOT_INSIDE_COMPOSITING=1` measures with WebKit's compositing on (the journeys turn
+    // it off; under Xvfb it is Mesa's software GL).
+    let compositing = std::env::var("EARSHOT_INSIDE_COMPOSITING").is_ok_and(|v| v == "1");
+    let env: &[(&str, &str)] = if compositing {
+        &[("WEBKIT_DISABLE_COMPOSITING_MODE", "0")]
+    } else {
+        &[]
+    };
+    let driver = start_driver_with(&display, data.path(), env);
     let client = launch(&driver).await;
     let title = subscribe_in_app(&client, &server.url("/feed.xml")).await;
     assert_eq!(title, "Inside Voices");
