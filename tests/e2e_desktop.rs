@@ -164,10 +164,13 @@ async fn media_keys_and_tray_drive_the_player() {
         playerctl(&["metadata", "title"]).as_deref(),
         Some(episode_title.as_str())
     );
-    assert_eq!(
-        playerctl(&["metadata", "artist"]).as_deref(),
-        Some("The Backend Hour")
-    );
+    // The chapter playing (from the timecodes in the episode's notes) goes before the show on
+    // the artist line; the title stays the episode's.
+    let artist = eventually("MPRIS's artist line", Duration::from_secs(10), || async {
+        playerctl(&["metadata", "artist"]).filter(|a| a.ends_with("The Backend Hour"))
+    })
+    .await;
+    assert_eq!(artist, "Intro · The Backend Hour");
     let art = playerctl(&["metadata", "mpris:artUrl"]).unwrap_or_default();
     assert!(
         art.starts_with("file://") && art.contains("artwork"),
@@ -237,6 +240,17 @@ async fn media_keys_and_tray_drive_the_player() {
             .iter()
             .any(|l| l.starts_with(&episode_title) && l.ends_with("The Backend Hour")),
         "now playing in the menu: {labels:?}"
+    );
+    // The chapter line and the chapter items.
+    assert!(
+        labels
+            .iter()
+            .any(|l| l.starts_with("Chapter 1 of ") && l.ends_with(": Intro")),
+        "the chapter playing in the menu: {labels:?}"
+    );
+    assert!(
+        labels.contains(&"Previous chapter") && labels.contains(&"Next chapter"),
+        "{labels:?}"
     );
     let (play, _) = items
         .iter()

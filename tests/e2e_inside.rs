@@ -5,8 +5,9 @@
 //! sentence. Screenshots of the transcript and the chapters in both themes go to
 //! `target/e2e-screenshots/`. The feed, chapters and transcript are `tests/fixtures/inside/`.
 //!
-//! It also prints the whole app's CPU while the transcript follows the voice
-//! (`EARSHOT_INSIDE_SECS`, 10 s by default; the figure is over 60 s).
+//! It also prints what following the voice costs: the whole app's CPU on the transcript while
+//! its episode plays, against the same page while another episode plays (`EARSHOT_INSIDE_SECS`
+//! each, 10 s by default; the figure is over 60 s).
 
 mod common;
 
@@ -41,6 +42,10 @@ fn serve(server: &FixtureServer, media: &Path) {
     server.route(
         "/transcripts/inside-002.vtt",
         Route::ok("text/vtt; charset=utf-8", fixture(&base, "transcript.vtt")),
+    );
+    server.route(
+        "/transcripts/inside-001.vtt",
+        Route::ok("text/vtt; charset=utf-8", fixture(&base, "trailer.vtt")),
     );
     let art =
         std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("icons/icon.png")).expect("icon");
@@ -133,7 +138,8 @@ async fn chapters_and_a_transcript_follow_the_voice_and_spoken_words_are_found()
     .await;
     assert!(first.contains("Cold open"), "{first}");
 
-    // `]` moves to the next chapter.
+    // `]` moves to the next chapter (pressed once the bar has settled on its chapter).
+    tokio::time::sleep(Duration::from_secs(1)).await;
     press(&client, "]").await;
     let (at, _) = eventually("the next chapter", Duration::from_secs(10), || async {
         let time = player_time(&client).await?;
@@ -162,45 +168,13 @@ async fn chapters_and_a_transcript_follow_the_voice_and_spoken_words_are_found()
         || async { spoken(&client).await.filter(|(i, _)| *i > before) },
     )
     .await;
+    // The clock is read just after the mark, so it may have moved into the next sentence.
     let (position, _) = player_time(&client).await.expect("the clock");
-    assert_eq!(
-        later,
-        (position / 3.0).floor() as usize,
-        "the marked sentence is the one at {position} s"
+    let at = (position / 3.0).floor() as usize;
+    assert!(
+        later == at || later + 1 == at,
+        "the marked sentence ({later}) is the one at {position} s"
     );
-
-    // The whole app's CPU while the transcript follows, and while the same episode plays with
-    // the library on screen instead: the difference is what following costs (printed, not
-    // asserted).
-    let secs = setting("EARSHOT_INSIDE_SECS", 10) as u64;
-    let app = Path::new(env!("CARGO_BIN_EXE_earshot"));
-    if let Some(pid) = app_pid(data.path(), app) {
-        let measure = |what: &'static str| async move {
-            let from = cpu_secs(pid);
-            let started = Instant::now();
-            tokio::time::sleep(Duration::from_secs(secs)).await;
-            let (used, by_process) = cpu_used(&from, &cpu_secs(pid));
-            let share = used / started.elapsed().as_secs_f64() * 100.0;
-            println!("{what} for {secs} s: whole app {share:.1} % of one core ({by_process})");
-            share
-        };
-        let following = measure("playing, the transcript following the voice").await;
-        client
-            .find(Locator::XPath("//button[normalize-space()='Library']"))
-            .await
-            .expect("the Library button")
-            .click()
-            .await
-            .expect("clicked Library");
-        shown(&client, "[data-testid=library-show]").await;
-        let elsewhere = measure("playing, the library on screen").await;
-        println!(
-            "following the voice costs {:.1} % of one core",
-            following - elsewhere
-        );
-        click(&client, "[data-testid=open-now-playing]").await;
-        shown(&client, "[data-testid=tab-transcript]").await;
-    }
 
     // Screenshots: the transcript and the chapters, in both themes.
     click(&client, "[data-testid=player-toggle]").await;
@@ -247,5 +221,67 @@ async fn chapters_and_a_transcript_follow_the_voice_and_spoken_words_are_found()
     })
     .await;
     assert!(marked >= 7, "{marked}: {text}");
+
+    // What following the voice costs: the whole app's CPU on this page while its episode plays
+    // (the spoken sentence marked and followed), then on the same page while another episode
+    // plays (nothing marked). Printed, not asserted.
+    let secs = setting("EARSHOT_INSIDE_SECS", 10) as u64;
+    let app = Path::new(env!("CARGO_BIN_EXE_earshot"));
+    if let Some(pid) = app_pid(data.path(), app) {
+        let measure = |what: &'static str| async move {
+            // What starting an episode costs is not counted.
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            let from = cpu_secs(pid);
+            let started = Instant::now();
+            tokio::time::sleep(Duration::from_secs(secs)).await;
+            let (used, by_process) = cpu_used(&from, &cpu_secs(pid));
+            let share = used / started.elapsed().as_secs_f64() * 100.0;
+            println!("{what} for {secs} s: whole app {share:.1} % of one core ({by_process})");
+            share
+        };
+        // Both while the trailer plays (it has no chapters, so nothing else changes): first on
+        // its own transcript, then on another episode's.
+        let open_transcript = |row: &'static str| {
+            let client = client.clone();
+            async move {
+                click(&client, ".shows .show").await;
+                shown(&client, "[data-testid=show-page]").await;
+                click(
+                    &client,
+                    &format!("[data-testid=episode]:{row} [data-testid=episode-title] button"),
+                )
+                .await;
+                shown(&client, "[data-testid=tab-transcript]").await;
+                click(&client, "[data-testid=tab-transcript]").await;
+                shown(&client, "[data-testid=transcript-cue]").await;
+            }
+        };
+        click(&client, ".shows .show").await;
+        shown(&client, "[data-testid=show-page]").await;
+        click(
+            &client,
+            "[data-testid=episode]:nth-child(2) [data-testid=play-episode]",
+        )
+        .await;
+        wait_for_player_state(&client, "playing").await;
+        open_transcript("nth-child(2)").await;
+        eventually(
+            "the trailer's sentence marked",
+            Duration::from_secs(10),
+            || async { spoken(&client).await },
+        )
+        .await;
+        let following = measure("the transcript following its episode").await;
+        open_transcript("first-child").await;
+        assert!(
+            spoken(&client).await.is_none(),
+            "nothing marked on this page"
+        );
+        let still = measure("another episode's transcript, nothing marked").await;
+        println!(
+            "following the voice costs {:.1} % of one core",
+            following - still
+        );
+    }
     let _ = client.close().await;
 }
