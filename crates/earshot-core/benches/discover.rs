@@ -177,6 +177,11 @@ async fn bench_search() {
 }
 
 fn main() {
+    // `cargo test --all-targets` runs bench binaries too; measuring belongs to `cargo bench`.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("discover benchmark: run it with `cargo bench -p earshot-core --bench discover`");
+        return;
+    }
     bench_merge();
     match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -145,6 +145,13 @@ fn env(name: &str, default: usize) -> usize {
 
 #[tokio::main]
 async fn main() {
+    // `cargo test --all-targets` runs bench binaries too; measuring belongs to `cargo bench`.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!(
+            "transcript_search benchmark: run it with `cargo bench -p earshot-core --bench transcript_search`"
+        );
+        return;
+    }
     let episodes = env("EARSHOT_BENCH_EPISODES", 150_000);
     let transcripts = env("EARSHOT_BENCH_TRANSCRIPTS", 5_000);
     let shows = episodes.div_ceil(PER_SHOW);

@@ -179,6 +179,13 @@ fn measure(name: &str, format: TranscriptFormat, body: &str, secs: f64) {
 }
 
 fn main() {
+    // `cargo test --all-targets` runs bench binaries too; measuring belongs to `cargo bench`.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!(
+            "transcripts benchmark: run it with `cargo bench -p earshot-core --bench transcripts`"
+        );
+        return;
+    }
     let two_hours = 2.0 * 3600.0;
     println!("Transcript parsing (parse + tidy), median of many runs:");
     measure(
