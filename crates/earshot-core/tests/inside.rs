@@ -304,6 +304,70 @@ async fn podlove_chapters_kept_from_the_feed_come_before_the_audio_and_after_jso
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn podlove_chapters_written_in_the_feed_are_read_by_the_refresh_and_follow_it() {
+    const PSC: &str = "<psc:chapters xmlns:psc=\"http://podlove.org/simple-chapters\" version=\"1.2\">\
+        <psc:chapter start=\"00:00:00.000\" title=\"Welcome\"/>\
+        <psc:chapter start=\"12:30\" title=\"The &amp; part\" href=\"https://show.example/12\"/>\
+        <psc:chapter start=\"1800\" title=\"Goodbye\"/></psc:chapters>";
+    let setup = Setup::new(|_| {
+        vec![
+            Item {
+                key: "podlove",
+                extra: PSC.to_string(),
+                notes: "0:00 Notes intro 5:00 Notes middle",
+            },
+            Item {
+                key: "plain",
+                extra: String::new(),
+                notes: "",
+            },
+        ]
+    })
+    .await;
+    let core = &setup.core;
+    let id = setup.episode("podlove").await;
+    let chapters = core.chapters_at(id, NOW).await.expect("chapters");
+    assert_eq!(sources(&chapters), [ChapterSource::Psc; 3]);
+    let titles: Vec<&str> = chapters.iter().map(|c| c.title.as_str()).collect();
+    assert_eq!(titles, ["Welcome", "The & part", "Goodbye"]);
+    assert_eq!(chapters[1].start_secs, 750.0);
+    assert_eq!(chapters[1].url.as_deref(), Some("https://show.example/12"));
+    // Nothing was fetched for them: they came with the feed.
+    assert_eq!(setup.server.requests().len(), 1, "only the feed");
+    let plain = setup.episode("plain").await;
+    assert!(core.chapters_at(plain, NOW).await.expect("none").is_empty());
+
+    // The feed drops them: the refresh forgets them, and the notes' timecodes are next.
+    let base = setup.server.base();
+    setup.server.route(
+        "/feed.xml",
+        Route::ok(
+            "application/rss+xml",
+            feed(
+                &base,
+                &[
+                    Item {
+                        key: "podlove",
+                        extra: String::new(),
+                        notes: "0:00 Notes intro 5:00 Notes middle",
+                    },
+                    Item {
+                        key: "plain",
+                        extra: String::new(),
+                        notes: "",
+                    },
+                ],
+            ),
+        ),
+    );
+    core.refresh_show(setup.show, NOW + 3600)
+        .await
+        .expect("refreshed");
+    let chapters = core.chapters_at(id, NOW + 3600).await.expect("chapters");
+    assert_eq!(sources(&chapters), [ChapterSource::Notes; 2]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_server_that_ignores_range_is_read_no_further_than_the_cap() {
     let setup = Setup::new(|_| {
         vec![Item {

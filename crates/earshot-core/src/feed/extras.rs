@@ -40,6 +40,8 @@ pub struct ItemExtras {
     /// The `url`s of the RSS `<enclosure>`s, in document order, unresolved.
     pub enclosures: Vec<String>,
     pub chapters_url: Option<String>,
+    /// Podlove Simple Chapters (`psc:chapter`) written in the item itself.
+    pub psc_chapters: Vec<crate::chapters::Chapter>,
     pub transcripts: Vec<Transcript>,
     pub persons: Vec<Person>,
 }
@@ -198,6 +200,20 @@ fn start_element(
             b"chapters" => {
                 if item.chapters_url.is_none() {
                     item.chapters_url = attr(start, b"url");
+                }
+                None
+            }
+            // Podlove Simple Chapters: `<psc:chapter start="0:05:30" title="…"/>`.
+            b"chapter" => {
+                if let (Some(at), Some(title)) = (attr(start, b"start"), attr(start, b"title"))
+                    && let Some(chapter) = crate::chapters::psc_chapter(
+                        &at,
+                        &title,
+                        attr(start, b"href").as_deref(),
+                        attr(start, b"image").as_deref(),
+                    )
+                {
+                    item.psc_chapters.push(chapter);
                 }
                 None
             }

@@ -52,6 +52,8 @@ pub struct ParsedEpisode {
     pub explicit: Option<bool>,
     pub artwork_url: Option<String>,
     pub chapters_url: Option<String>,
+    /// Podlove Simple Chapters written in the feed, in time order.
+    pub psc_chapters: Vec<crate::chapters::Chapter>,
     pub transcripts: Vec<Transcript>,
     pub persons: Vec<Person>,
 }
@@ -292,6 +294,11 @@ fn parse_entry(
         explicit: item.explicit,
         artwork_url,
         chapters_url: item.chapters_url.as_deref().and_then(resolve),
+        psc_chapters: {
+            let mut chapters = item.psc_chapters;
+            chapters.sort_by(|a, b| a.start_secs.total_cmp(&b.start_secs));
+            chapters
+        },
         transcripts: item
             .transcripts
             .into_iter()

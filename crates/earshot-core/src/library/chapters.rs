@@ -121,11 +121,9 @@ impl Library {
     }
 }
 
-/// [`Library::keep_feed_chapters`] inside a feed's own transaction.
-///
-/// TODO(issue 16): the hook for Podlove chapters. Once the feed parser collects `psc:chapter`
-/// elements into `ParsedEpisode::psc_chapters` (with `chapters::psc_chapter`), `store_feed`
-/// calls this for each episode it writes, in its transaction.
+/// [`Library::keep_feed_chapters`] inside a feed's own transaction: `store_feed` calls it for
+/// each episode it writes that has Podlove chapters in the feed (`ParsedEpisode::psc_chapters`),
+/// or had them; an empty list forgets the kept ones.
 pub(super) async fn store_feed_chapters(
     connection: &mut sqlx::SqliteConnection,
     episode: i64,

@@ -477,6 +477,23 @@ impl Library {
             );
             backlog.push(" ON CONFLICT (episode_id) DO NOTHING");
             backlog.build().execute(&mut *tx).await?;
+            // Podlove chapters written in the feed, kept with the episode in this transaction
+            // (an episode that no longer lists any loses its kept ones).
+            for (episode, _, _, existing) in chunk {
+                if episode.psc_chapters.is_empty() && existing.is_none() {
+                    continue;
+                }
+                if let Some(id) = ids.get(&episode.guid) {
+                    chapters::store_feed_chapters(
+                        &mut tx,
+                        *id,
+                        feed_url,
+                        &episode.psc_chapters,
+                        now,
+                    )
+                    .await?;
+                }
+            }
             self.offer_fresh_notes(chunk.iter().filter_map(|(episode, _, ready, _)| {
                 let id = ids.get(&episode.guid)?;
                 Some((*id, &ready.sha256, &episode.title, &episode.notes))

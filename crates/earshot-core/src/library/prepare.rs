@@ -214,6 +214,10 @@ fn absorb(hash: &mut impl Absorb, episode: &ParsedEpisode, scratch: &mut String)
         "{:?}{:?}",
         episode.transcripts, episode.persons
     ));
+    // Only when there are some, so episodes without them keep the digests stored before.
+    if !episode.psc_chapters.is_empty() {
+        digest.debug(format_args!("{:?}", episode.psc_chapters));
+    }
 }
 
 /// Fields hashed one after another, each preceded by its length.
