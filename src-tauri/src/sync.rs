@@ -49,11 +49,7 @@ impl Syncer {
             tokio::time::sleep(Duration::from_secs(3)).await;
             loop {
                 if let Some(state) = app.try_state::<App>() {
-                    let signed_in = state
-                        .core
-                        .sync_status()
-                        .await
-                        .is_ok_and(|s| s.account.is_some());
+                    let signed_in = state.core.sync_signed_in().await.unwrap_or(false);
                     if signed_in {
                         match syncer.now(&state.core, &app).await {
                             Ok(report) => tracing::info!(

@@ -1,39 +1,12 @@
 //! `chapters`, `transcript` and transcript hits in `search`, through the real binary against a
 //! loopback server: the JSON keys scripts read, fetching only what is not kept yet.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
+use common::{cli, json};
 use earshot_core::chapters::id3::write::{Chap, tag};
 use earshot_testkit::{FixtureServer, Route, noise_mp3};
 use serde_json::Value;
-
-fn cli(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_earshot-cli"))
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("earshot-cli runs")
-}
-
-fn json(data: &Path, args: &[&str]) -> Value {
-    let mut all = vec!["--json"];
-    all.extend_from_slice(args);
-    let output = cli(data, &all);
-    assert!(
-        output.status.success(),
-        "{args:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{args:?} printed no JSON ({e}): {}",
-            String::from_utf8_lossy(&output.stdout)
-        )
-    })
-}
 
 fn feed(base: &str) -> String {
     format!(

@@ -25,7 +25,6 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 pub use artwork::{Artwork, ArtworkStore};
 pub use change::{Change, Changes};
@@ -198,21 +197,9 @@ impl Core {
                 show: id,
             });
         }
-        let meta = feed_meta(&fetched);
         let id = self
-            .library
-            .store_feed(feed_url.as_str(), &parsed, &meta, credentials.as_ref(), now)
-            .await?
-            .show;
-        tracing::info!(
-            show = id.0,
-            episodes = parsed.feed.episodes.len(),
-            "subscribed"
-        );
-        self.library.index_backlog().await?;
-        if let Some(artwork_url) = &parsed.feed.artwork_url {
-            self.cache_artwork(id, artwork_url).await;
-        }
+            .store_fetched(&fetched, &parsed, credentials.as_ref(), true, now)
+            .await?;
         self.library
             .changes()
             .publish(Change::ShowAdded { show_id: id });
@@ -248,23 +235,49 @@ impl Core {
             }
             Found::Fetched(fetch) => (fetch.fetched, fetch.parsed, fetch.credentials),
         };
-        let feed_url = fetched.permanent_url.clone();
-        let meta = feed_meta(&fetched);
         let id = self
-            .library
-            .store_preview(feed_url.as_str(), &parsed, &meta, credentials.as_ref(), now)
-            .await?
-            .show;
+            .store_fetched(&fetched, &parsed, credentials.as_ref(), false, now)
+            .await?;
+        self.library.show(id).await
+    }
+
+    /// Stores a feed fetched for a new show (followed, or previewed), indexes it and caches
+    /// its artwork.
+    async fn store_fetched(
+        &self,
+        fetched: &feed::Fetched,
+        parsed: &library::PreparedFeed,
+        credentials: Option<&Credentials>,
+        followed: bool,
+        now: UnixTime,
+    ) -> Result<ShowId> {
+        let feed_url = fetched.permanent_url.as_str();
+        let meta = library::FeedMeta {
+            body_sha256: Some(library::body_digest(&fetched.body)),
+            etag: fetched.etag.clone(),
+            last_modified: fetched.last_modified.clone(),
+        };
+        let stored = if followed {
+            self.library
+                .store_feed(feed_url, parsed, &meta, credentials, now)
+                .await?
+        } else {
+            self.library
+                .store_preview(feed_url, parsed, &meta, credentials, now)
+                .await?
+        };
+        let id = stored.show;
         tracing::info!(
             show = id.0,
             episodes = parsed.feed.episodes.len(),
-            "previewing"
+            followed,
+            "new show stored"
         );
         self.library.index_backlog().await?;
         if let Some(artwork_url) = &parsed.feed.artwork_url {
             self.cache_artwork(id, artwork_url).await;
         }
-        self.library.show(id).await
+        Ok(id)
     }
 
     /// Forgets previews not opened since `before` (and never followed), with their episodes,
@@ -584,15 +597,6 @@ struct Fetch {
     fetched: feed::Fetched,
     parsed: library::PreparedFeed,
     credentials: Option<Credentials>,
-}
-
-/// The validators of a fetch, to store beside the show.
-fn feed_meta(fetched: &feed::Fetched) -> library::FeedMeta {
-    library::FeedMeta {
-        body_sha256: Some(hex(&Sha256::digest(&fetched.body))),
-        etag: fetched.etag.clone(),
-        last_modified: fetched.last_modified.clone(),
-    }
 }
 
 /// What [`Core::subscribe_with`] does with a new feed that gives the `podcast:guid` of a show

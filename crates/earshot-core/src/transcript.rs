@@ -424,8 +424,17 @@ impl Core {
         let mut hosts: HashMap<String, Arc<Semaphore>> = HashMap::new();
         let mut tasks = JoinSet::new();
         let listener = listener_language();
+        // Many of the episodes share a show: its language is read once.
+        let mut languages: HashMap<crate::model::ShowId, Option<String>> = HashMap::new();
         for episode in episodes {
-            let show_language = self.library.show(episode.show_id).await?.language;
+            let show_language = match languages.get(&episode.show_id) {
+                Some(language) => language.clone(),
+                None => {
+                    let language = self.library.show(episode.show_id).await?.language;
+                    languages.insert(episode.show_id, language.clone());
+                    language
+                }
+            };
             let Some(offer) = choose(
                 &episode.transcripts,
                 listener.as_deref(),

@@ -7,7 +7,7 @@
 use std::fmt;
 
 use earshot_core::directory::{self, DirectorySettings};
-use earshot_core::{Chart, Core, DirectoryFailure, DirectoryShow, DirectorySource, ErrorCode};
+use earshot_core::{Chart, Core, DirectoryFailure, DirectoryShow, ErrorCode};
 use serde::Serialize;
 
 use super::now;
@@ -46,7 +46,7 @@ pub async fn search(
         return Err(Fatal::Unanswered(every_failure(&last.failures)));
     }
     note(&last.failures);
-    Ok(DiscoverReport::new(last.results))
+    Ok(DiscoverReport(last.results))
 }
 
 /// `discover top [--category NAME|ID] [--country CC]`: the chart stored today, else asked anew.
@@ -103,7 +103,7 @@ pub async fn top(
 
 fn from_chart(chart: Chart) -> DiscoverReport {
     note(&chart.failures);
-    DiscoverReport::new(chart.shows)
+    DiscoverReport(chart.shows)
 }
 
 fn note(failures: &[DirectoryFailure]) {
@@ -117,52 +117,13 @@ fn every_failure(failures: &[DirectoryFailure]) -> String {
     format!("no directory answered: {}", reasons.join("; "))
 }
 
-/// A JSON array of shows; a numbered list as text.
+/// A JSON array of shows (the model's `DirectoryShow`, whose field names are the JSON keys
+/// scripts read); a numbered list as text.
 #[derive(Debug, Serialize)]
 #[serde(transparent)]
-pub struct DiscoverReport(pub Vec<ListedShow>);
-
-impl DiscoverReport {
-    fn new(shows: Vec<DirectoryShow>) -> Self {
-        Self(shows.into_iter().map(ListedShow::from).collect())
-    }
-}
+pub struct DiscoverReport(pub Vec<DirectoryShow>);
 
 impl Report for DiscoverReport {}
-
-/// A directory's show as `discover` prints it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ListedShow {
-    pub title: String,
-    pub author: Option<String>,
-    /// Null when no directory gave one yet.
-    pub feed_url: Option<String>,
-    pub artwork_url: Option<String>,
-    pub categories: Vec<String>,
-    /// `itunes`, `fyyd` or `podcastindex`.
-    pub source: DirectorySource,
-    pub episode_count: Option<u32>,
-    pub subscribed: bool,
-    pub itunes_id: Option<u64>,
-    pub description: Option<String>,
-}
-
-impl From<DirectoryShow> for ListedShow {
-    fn from(s: DirectoryShow) -> Self {
-        Self {
-            title: s.title,
-            author: s.author,
-            feed_url: s.feed_url,
-            artwork_url: s.artwork_url,
-            categories: s.categories,
-            source: s.source,
-            episode_count: s.episode_count,
-            subscribed: s.subscribed,
-            itunes_id: s.itunes_id,
-            description: s.description,
-        }
-    }
-}
 
 impl fmt::Display for DiscoverReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

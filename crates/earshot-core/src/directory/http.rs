@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::header::HeaderMap;
 use serde_json::Value;
 use url::Url;
 
@@ -145,10 +145,7 @@ fn transport(
     }
     // The innermost cause says what happened ("Connection refused"); the outer ones repeat the
     // address, which holds what the listener searched for.
-    let mut cause: &dyn std::error::Error = error;
-    while let Some(next) = cause.source() {
-        cause = next;
-    }
+    let cause = crate::feed::fetch::root_cause(error);
     if error.is_connect() {
         failure(source, format!("{name} could not be reached ({cause})"))
     } else {
@@ -167,7 +164,9 @@ fn status_message(source: DirectorySource, status: StatusCode, headers: &HeaderM
         401 | 403 if source == DirectorySource::PodcastIndex => {
             format!("{name} refused the key and secret ({code}). Check them in Settings")
         }
-        429 => match retry_after(headers) {
+        429 => match crate::feed::fetch::retry_after(headers, std::time::SystemTime::now())
+            .map(Duration::from_secs)
+        {
             Some(wait) => format!(
                 "{name} is busy ({code} {reason}): it asks to wait {} before trying again",
                 seconds(wait)
@@ -177,17 +176,6 @@ fn status_message(source: DirectorySource, status: StatusCode, headers: &HeaderM
         500..=599 => format!("{name} is not working right now ({code} {reason})"),
         _ => format!("{name} answered “{code} {reason}”"),
     }
-}
-
-/// `Retry-After` in seconds or as an HTTP date.
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-    let secs = (at.timestamp() - chrono::Utc::now().timestamp()).max(0);
-    Some(Duration::from_secs(secs as u64))
 }
 
 #[cfg(test)]
@@ -235,7 +223,7 @@ mod tests {
             status_message(DirectorySource::Fyyd, StatusCode::BAD_GATEWAY, &headers),
             "fyyd is not working right now (502 Bad Gateway)"
         );
-        headers.insert(RETRY_AFTER, "120".parse().expect("header"));
+        headers.insert(reqwest::header::RETRY_AFTER, "120".parse().expect("header"));
         assert_eq!(
             status_message(
                 DirectorySource::Itunes,

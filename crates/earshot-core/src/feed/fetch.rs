@@ -294,7 +294,7 @@ fn is_https_upgrade(from: &Url, to: &Url) -> bool {
 }
 
 /// `Retry-After` as seconds from `now`: either a number of seconds or an HTTP date.
-fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<u64> {
+pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<u64> {
     let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(secs) = value.parse::<u64>() {
         return Some(secs);
@@ -341,7 +341,7 @@ fn unreachable(url: &Url, error: &reqwest::Error) -> Error {
     }
 }
 
-fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
     let mut cause = error;
     while let Some(next) = cause.source() {
         cause = next;

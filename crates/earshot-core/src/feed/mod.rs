@@ -4,8 +4,8 @@
 mod discover;
 mod duration;
 mod extras;
-mod fetch;
-mod notes;
+pub(crate) mod fetch;
+pub(crate) mod notes;
 mod parse;
 mod salvage;
 

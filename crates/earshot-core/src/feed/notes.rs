@@ -268,7 +268,7 @@ pub fn plain_text(html: &str) -> String {
     }
 }
 
-fn find_ignore_case(haystack: &str, needle: &str) -> Option<usize> {
+pub(crate) fn find_ignore_case(haystack: &str, needle: &str) -> Option<usize> {
     haystack
         .as_bytes()
         .windows(needle.len())

@@ -660,10 +660,10 @@ impl Library {
 
     /// A refresh found nothing new: remember when, and clear any earlier error.
     pub async fn mark_refreshed(&self, show: ShowId, now: UnixTime) -> Result<()> {
-        let cleared = sqlx::query(
-            "UPDATE shows SET refreshed_at = ?1, last_error = NULL, last_error_at = NULL, \
-                 gone_at = NULL, retry_after = NULL WHERE id = ?2 \
-                 AND (last_error IS NOT NULL OR gone_at IS NOT NULL OR retry_after IS NOT NULL)",
+        // The usual case, one statement: nothing to clear, only the time of the check.
+        let checked = sqlx::query(
+            "UPDATE shows SET refreshed_at = ?1 WHERE id = ?2 \
+                 AND last_error IS NULL AND gone_at IS NULL AND retry_after IS NULL",
         )
         .bind(now)
         .bind(show.0)
@@ -671,20 +671,24 @@ impl Library {
         .await?
         .rows_affected()
             > 0;
-        if cleared {
-            self.show_updated(show);
+        if checked {
+            // Nothing a list shows changed.
+            self.changes.publish(Change::ShowChecked {
+                show_id: show,
+                refreshed_at: now,
+            });
             return Ok(());
         }
-        sqlx::query("UPDATE shows SET refreshed_at = ? WHERE id = ?")
-            .bind(now)
-            .bind(show.0)
-            .execute(&self.pool)
-            .await?;
-        // Only the time of the check changed: nothing a list shows.
-        self.changes.publish(Change::ShowChecked {
-            show_id: show,
-            refreshed_at: now,
-        });
+        sqlx::query(
+            "UPDATE shows SET refreshed_at = ?1, last_error = NULL, last_error_at = NULL, \
+                 gone_at = NULL, retry_after = NULL WHERE id = ?2",
+        )
+        .bind(now)
+        .bind(show.0)
+        .execute(&self.pool)
+        .await?;
+        // The show page's error goes away.
+        self.show_updated(show);
         Ok(())
     }
 

@@ -270,6 +270,11 @@ impl Core {
         self.status_of(None).await
     }
 
+    /// Whether an account is signed in, from the library alone (no keyring is asked).
+    pub async fn sync_signed_in(&self) -> Result<bool> {
+        Ok(store::account(self.library.pool()).await?.is_some())
+    }
+
     async fn status_of(&self, kept: Option<PasswordKept>) -> Result<SyncStatus> {
         let pool = self.library.pool();
         let row = store::account(pool).await?;

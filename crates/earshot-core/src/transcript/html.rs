@@ -92,20 +92,13 @@ fn element<'a>(after: &'a str, name: &str) -> (&'a str, &'a str) {
 
 fn skip_to_end<'a>(after: &'a str, name: &str) -> &'a str {
     let closing = format!("</{name}");
-    match find_ignore_case(after, &closing) {
+    match crate::feed::notes::find_ignore_case(after, &closing) {
         Some(at) => {
             let tail = &after[at..];
             tail.find('>').map_or("", |i| &tail[i + 1..])
         }
         None => "",
     }
-}
-
-fn find_ignore_case(haystack: &str, needle: &str) -> Option<usize> {
-    haystack
-        .as_bytes()
-        .windows(needle.len())
-        .position(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 /// `h:mm:ss`, `m:ss` or seconds, with an optional fraction.

@@ -284,9 +284,7 @@ export const tauriBackend: Backend = {
  * a small copy, so the web view never loads a remote image.
  */
 export function listedArtworkUrl(url: string, pixels: number): string {
-  const windows = typeof navigator !== "undefined" && navigator.userAgent.includes("Windows");
-  const base = windows ? "http://artwork.localhost/listed" : "artwork://localhost/listed";
-  return `${base}?url=${encodeURIComponent(url)}&size=${Math.ceil(pixels)}`;
+  return `${artworkOrigin()}/listed?url=${encodeURIComponent(url)}&size=${Math.ceil(pixels)}`;
 }
 
 /** The message to show for anything a backend call threw. */
@@ -296,13 +294,17 @@ export function describeError(error: unknown): string {
   return String(error);
 }
 
-/** Where the web view fetches a show's cached artwork (served by Rust, never remote). */
 /**
  * The cached artwork of a show through the `artwork:` protocol; with `pixels`, a copy scaled in
  * Rust to at least that many pixels on its longest side (thumbnails, not the 3000-pixel original).
  */
 export function artworkUrl(showId: ShowId, pixels?: number): string {
-  const windows = typeof navigator !== "undefined" && navigator.userAgent.includes("Windows");
-  const base = windows ? `http://artwork.localhost/show/${showId}` : `artwork://localhost/show/${showId}`;
+  const base = `${artworkOrigin()}/show/${showId}`;
   return pixels ? `${base}?size=${Math.ceil(pixels)}` : base;
+}
+
+/** Where the `artwork:` protocol answers: WebView2 on Windows reaches custom schemes over http. */
+function artworkOrigin(): string {
+  const windows = typeof navigator !== "undefined" && navigator.userAgent.includes("Windows");
+  return windows ? "http://artwork.localhost" : "artwork://localhost";
 }
