@@ -8,10 +8,7 @@ use earshot_core::{Chapter, ChapterStep, Core, EpisodeId};
 use earshot_player::{PlayerHandle, PlayerState};
 use serde::{Deserialize, Serialize};
 use tauri::AppHandle;
-use tauri_specta::Event;
 use tokio::sync::watch;
-
-use crate::events::ChaptersChanged;
 
 /// The episode in the player, its chapters, and the one playing.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, specta::Type)]
@@ -116,7 +113,7 @@ fn place(now: &watch::Sender<NowChapters>, state: &PlayerState) -> bool {
 }
 
 fn announce(app: &AppHandle, now: &watch::Sender<NowChapters>) {
-    let _ = ChaptersChanged(now.borrow().clone()).emit(app);
+    crate::presence::chapters_changed(app, now.borrow().clone());
 }
 
 /// A chapter skip: seeks to where `step` lands, or says why it cannot.

@@ -7,9 +7,7 @@ use std::path::Path;
 
 use earshot_core::Core;
 use tauri::{AppHandle, Manager};
-use tauri_specta::Event;
 
-use crate::events::DownloadProgressed;
 use crate::settings::Settings;
 use crate::{App, unix_now};
 
@@ -32,7 +30,7 @@ pub async fn start(core: &Core, app: &AppHandle) {
         loop {
             match events.recv().await {
                 Ok(progress) => {
-                    let _ = DownloadProgressed(progress).emit(&ui);
+                    crate::presence::download_progressed(&ui, progress);
                 }
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => break,

@@ -13,6 +13,7 @@ mod events;
 mod logging;
 mod media_keys;
 mod playback;
+mod presence;
 mod refresh;
 mod settings;
 mod sync;
@@ -133,6 +134,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::sync::sync_logout,
             commands::sync::nextcloud_login_start,
             commands::sync::nextcloud_login_poll,
+            commands::startup::ui_drawn,
         ])
         .events(collect_events![
             PlaybackChanged,
@@ -168,6 +170,7 @@ fn data_dir(app: &tauri::AppHandle) -> tauri::Result<PathBuf> {
 fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     let handle = app.handle().clone();
     app.manage(deep_links::PendingLinks::default());
+    app.manage(presence::Presence::default());
     app.manage(WindowChanges::default());
     let data_dir = data_dir(&handle)?;
     let log_dir = match std::env::var_os(DATA_DIR_ENV) {
@@ -308,6 +311,7 @@ fn shutdown(handle: &tauri::AppHandle) {
 
 /// Builds and runs the app until the listener quits.
 pub fn run() {
+    let started = Started(std::time::Instant::now());
     let builder = specta_builder();
     // Window placement is kept beside the library when tests give Earshot its own data folder.
     let mut window_state = tauri_plugin_window_state::Builder::default();
@@ -320,11 +324,11 @@ pub fn run() {
         );
     }
     let app = tauri::Builder::default()
+        .manage(started)
         // First, so a second launch hands over its links and quits before anything else starts.
         .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
             tracing::info!("a second launch: bringing the window forward");
             show_window(app);
-            tray::window_visibility_changed(app);
             deep_links::receive(app, argv.into_iter().skip(1));
         }))
         .plugin(tauri_plugin_deep_link::init())
@@ -388,6 +392,9 @@ pub fn run() {
     });
 }
 
+/// When the process started (as near as `run` can tell): start-up marks count from here.
+pub(crate) struct Started(pub(crate) std::time::Instant);
+
 /// Counts window moves and resizes, so only the last of a burst saves the window's state.
 #[derive(Default)]
 struct WindowChanges(std::sync::atomic::AtomicU64);
@@ -420,12 +427,13 @@ fn save_window_state(app: &tauri::AppHandle) {
 }
 
 /// Brings the main window to the front (from the tray, the media controls, a second launch).
-pub(crate) fn show_window<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
+pub(crate) fn show_window(app: &tauri::AppHandle) {
     if let Some(window) = app.get_webview_window("main") {
         let _ = window.unminimize();
         let _ = window.show();
         let _ = window.set_focus();
     }
+    tray::window_visibility_changed(app);
 }
 
 /// Seconds since the Unix epoch, now.

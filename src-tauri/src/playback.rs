@@ -15,6 +15,7 @@ use tauri_specta::Event;
 
 use crate::error::CommandError;
 use crate::events::PlaybackChanged;
+use crate::presence::Presence;
 use crate::{App, unix_now};
 
 /// The player, or why there is none (GStreamer missing): the library still works without it.
@@ -97,22 +98,34 @@ impl Playback {
         tauri::async_runtime::spawn(async move {
             // Every change at once, the clock of a playing track once a second
             // (`PlayerState::worth_showing`); a tick held back is sent when its second is up.
+            // Nothing while the window is hidden in the tray (`presence`): once it is shown, the
+            // newest state at once.
             let mut shown: Option<(PlayerState, Instant)> = None;
             let mut held_back = false;
+            let mut presence = ui.try_state::<Presence>().map(|p| p.watch());
             loop {
-                let wait = shown.as_ref().map_or(Duration::ZERO, |(_, at)| {
-                    Duration::from_secs_f64(POSITION_VIEW_EVERY_SECS).saturating_sub(at.elapsed())
-                });
-                let more = if held_back {
-                    tokio::time::timeout(wait, to_ui.changed())
-                        .await
-                        .unwrap_or(Ok(()))
-                        .is_ok()
+                if let Some(visible) = presence.as_mut()
+                    && !*visible.borrow_and_update()
+                {
+                    if visible.wait_for(|shown| *shown).await.is_err() {
+                        presence = None;
+                    }
                 } else {
-                    to_ui.changed().await.is_ok()
-                };
-                if !more {
-                    break;
+                    let wait = shown.as_ref().map_or(Duration::ZERO, |(_, at)| {
+                        Duration::from_secs_f64(POSITION_VIEW_EVERY_SECS)
+                            .saturating_sub(at.elapsed())
+                    });
+                    let more = if held_back {
+                        tokio::time::timeout(wait, to_ui.changed())
+                            .await
+                            .unwrap_or(Ok(()))
+                            .is_ok()
+                    } else {
+                        to_ui.changed().await.is_ok()
+                    };
+                    if !more {
+                        break;
+                    }
                 }
                 let state = to_ui.borrow_and_update().clone();
                 let due = shown

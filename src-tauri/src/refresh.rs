@@ -8,9 +8,7 @@ use std::time::Duration;
 
 use earshot_core::{Core, RefreshOutcome, ShowId, ShowRefreshed};
 use tauri::{AppHandle, Manager};
-use tauri_specta::Event;
 
-use crate::events::RefreshProgressed;
 use crate::{App, unix_now};
 
 /// Allows one refresh of everything at a time.
@@ -26,7 +24,7 @@ impl Refresher {
         let progress_app = app.clone();
         let results = core
             .refresh_all(unix_now(), move |progress| {
-                let _ = RefreshProgressed(progress).emit(&progress_app);
+                crate::presence::refresh_progressed(&progress_app, progress);
             })
             .await;
         match results {
@@ -53,7 +51,7 @@ impl Refresher {
         let progress_app = app.clone();
         let results = core
             .refresh_shows(Some(shows), unix_now(), move |progress| {
-                let _ = RefreshProgressed(progress).emit(&progress_app);
+                crate::presence::refresh_progressed(&progress_app, progress);
             })
             .await
             .unwrap_or_else(|error| {

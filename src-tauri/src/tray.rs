@@ -220,18 +220,22 @@ pub fn toggle_window(app: &AppHandle) {
     };
     if window.is_visible().unwrap_or(true) {
         let _ = window.hide();
+        window_visibility_changed(app);
     } else {
         crate::show_window(app);
     }
-    window_visibility_changed(app);
 }
 
-/// Keeps "Show Earshot" / "Hide Earshot" true to the window.
+/// Keeps "Show Earshot" / "Hide Earshot" true to the window, and the events sent to it
+/// ([`crate::presence`]).
 pub fn window_visibility_changed(app: &AppHandle) {
     let visible = app
         .get_webview_window("main")
         .and_then(|w| w.is_visible().ok())
         .unwrap_or(true);
+    if let Some(presence) = app.try_state::<crate::presence::Presence>() {
+        presence.set_shown(app, visible);
+    }
     if let Some(item) = app.try_state::<WindowItem>() {
         let _ = item.0.set_text(if visible {
             "Hide Earshot"

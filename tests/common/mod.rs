@@ -2,6 +2,8 @@
 //! WebDriver session with the real app, and small helpers to wait, read and click.
 #![allow(dead_code)]
 
+pub mod tray;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

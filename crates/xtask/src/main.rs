@@ -22,7 +22,10 @@ fn main() -> ExitCode {
         Some("bundle") => bundle(&root, &args[1..]).map(|_| ()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  run [--release]  set up what is missing, then start Earshot\n  test             set up what is missing, then run every check and test\n  setup            only set up (system packages, npm packages, tauri-driver, the sync\n                   tests' gpodder server)\n  bench [--shape standard|notes-heavy|both] [--no-peers | --peers gpodder|shellcaster]\n        [--baseline-cli PATH] [--feeds N] …\n                   the feed-engine benchmark, beside gPodder and shellcaster\n  bench --downloads [--download-mb MB]\n                   episode download throughput, beside curl\n  bench --discover  directory search: merge cost, first and all results over loopback\n  bench --sync [--shows N] [--episodes M]\n                   sync: a first sync of 500 shows and 150,000 actions each way, and one\n                   with nothing new, against the gpodder server on loopback\n  bundle [--debug]  the Linux packages: a .deb, and an AppImage where the bundler can fetch its tools"
+                "usage: cargo xtask <command>\n\n  run [--release]  set up what is missing, then start Earshot\n  test             set up what is missing, then run every check and test\n  setup            only set up (system packages, npm packages, tauri-driver, the sync\n                   tests' gpodder server)\n  bench [--shape standard|notes-heavy|both] [--no-peers | --peers gpodder|shellcaster]\n        [--baseline-cli PATH] [--feeds N] …\n                   the feed-engine benchmark, beside gPodder and shellcaster\n  bench --downloads [--download-mb MB]\n                   episode download throughput, beside curl\n  bench --app [--shows N] [--refreshes R] [--hidden-secs S]
+                   the release app under Xvfb: start-up, memory of every process (idle, a
+                   5,000-episode show, after refreshes in the tray), CPU playing hidden
+  bench --discover  directory search: merge cost, first and all results over loopback\n  bench --sync [--shows N] [--episodes M]\n                   sync: a first sync of 500 shows and 150,000 actions each way, and one\n                   with nothing new, against the gpodder server on loopback\n  bundle [--debug]  the Linux packages: a .deb, and an AppImage where the bundler can fetch its tools"
             );
             return ExitCode::from(2);
         }
@@ -133,6 +136,22 @@ fn bench(root: &Path, args: &[String]) -> Result<(), String> {
             cargo()
                 .current_dir(root)
                 .args(["bench", "-p", "earshot-core", "--bench", "sync", "--"])
+                .args(rest),
+        );
+    }
+    if args.iter().any(|a| a == "--app") {
+        // Xvfb, tauri-driver and the UI's packages, as for the journeys.
+        setup::ensure(root, Purpose::Test)?;
+        step("Building the UI (the app embeds it)");
+        exec(npm(root).args(["run", "build"]))?;
+        step("Running the app benchmark (release build, under Xvfb, private session bus)");
+        let rest: Vec<&String> = args.iter().filter(|a| *a != "--app").collect();
+        return exec(
+            Command::new("dbus-run-session")
+                .current_dir(root)
+                .arg("--")
+                .arg(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+                .args(["bench", "-p", "earshot", "--bench", "app", "--"])
                 .args(rest),
         );
     }

@@ -8,4 +8,5 @@ pub mod links;
 pub mod player;
 pub mod queue;
 pub mod settings;
+pub mod startup;
 pub mod sync;

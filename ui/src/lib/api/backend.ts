@@ -14,6 +14,7 @@ import {
   type DirectorySearch,
   type DirectoryShow,
   type DiskUsage,
+  type DrawnMark,
   type Download,
   type DownloadProgress,
   type Episode,
@@ -125,6 +126,8 @@ export interface Backend {
   onDownloadProgressed(listener: (progress: DownloadProgress) => void): Promise<Unlisten>;
   /** Podcast links opened with Earshot from outside, each given once, to confirm. */
   takeSubscribeRequests(): Promise<string[]>;
+  /** Tells Rust a moment of start-up is on screen (logged with the time since the process began). */
+  uiDrawn(mark: DrawnMark): Promise<void>;
   onSubscribeRequested(listener: () => void): Promise<Unlisten>;
   /**
    * Searches every enabled directory; `onUpdate` gets the merged results each time one answers
@@ -250,6 +253,7 @@ export const tauriBackend: Backend = {
   chooseDownloadFolder: async () => unwrap(await commands.chooseDownloadFolder()),
   onDownloadProgressed: (listener) => events.downloadProgressed.listen((event) => listener(event.payload)),
   takeSubscribeRequests: () => commands.takeSubscribeRequests(),
+  uiDrawn: (mark) => commands.uiDrawn(mark),
   onSubscribeRequested: (listener) => events.subscribeRequested.listen(() => listener()),
   searchDirectories: async (query, onUpdate) => {
     const channel = new Channel<DirectorySearch>();

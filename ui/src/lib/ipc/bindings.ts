@@ -154,6 +154,7 @@ export const commands = {
 	nextcloudLoginStart: (server: string) => typedError<NextcloudLoginFlow, CommandError>(__TAURI_INVOKE("nextcloud_login_start", { server })),
 	/**  Whether the listener has granted access in the browser yet. */
 	nextcloudLoginPoll: (flow: NextcloudLoginFlow) => typedError<NextcloudGrant | null, CommandError>(__TAURI_INVOKE("nextcloud_login_poll", { flow })),
+	uiDrawn: (mark: DrawnMark) => __TAURI_INVOKE<void>("ui_drawn", { mark }),
 };
 
 /** Events */
@@ -387,6 +388,13 @@ export type DownloadProgressed = DownloadProgress;
 export type DownloadState = "queued" | "downloading" | "paused" | "done" | "failed" | 
 /**  Deleted by the listener or a rule; remembered so it is not fetched again automatically. */
 "removed";
+
+/**  A moment of start-up the UI has drawn. */
+export type DrawnMark = 
+/**  The first frame of the page (the window is no longer blank). */
+"firstPaint" | 
+/**  The library with the listener's shows (and the artwork in view), or its empty state. */
+"library";
 
 export type Episode = {
 	id: EpisodeId,
