@@ -219,6 +219,7 @@ fn app_env(display: &str, data: &Path) -> Vec<(String, String)> {
         ("EARSHOT_DATA_DIR".into(), data.display().to_string()),
         ("EARSHOT_AUDIO_SINK".into(), "fakesink sync=true".into()),
         ("RUST_LOG".into(), "info".into()),
+        ("NO_COLOR".into(), "1".into()),
         ("WEBKIT_DISABLE_COMPOSITING_MODE".into(), "1".into()),
     ]
 }
@@ -241,6 +242,7 @@ fn start_once(display: &str, data: &Path) -> Option<StartUp> {
     let (sender, marks) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let line = without_colours(&line);
             if line.contains("earshot::startup") {
                 let field = |name: &str| {
                     line.split_once(&format!("{name}="))
@@ -278,6 +280,25 @@ fn start_once(display: &str, data: &Path) -> Option<StartUp> {
         first_paint_ms: *seen.get("first-paint")?,
         library_ms: *seen.get("library")?,
     })
+}
+
+/// `line` without the terminal colour codes the log may carry.
+fn without_colours(line: &str) -> String {
+    let mut plain = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            // An escape sequence runs to its final letter (`m` for colours).
+            for end in chars.by_ref() {
+                if end.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            plain.push(c);
+        }
+    }
+    plain
 }
 
 /// Empties the page cache, so the next start reads its files from disk; false where this machine
